@@ -1,0 +1,123 @@
+//! The command line: one clap struct, every flag also read from an environment variable.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::phone::parse_region;
+use crate::store::StoreOptions;
+use crate::webhooks::WebhookToken;
+
+/// Receives Mobiniti's webhooks, keeps every one as an event, and serves them over GraphQL.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "mobiniti-events", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand, PartialEq, Eq)]
+pub enum Command {
+    /// Run the service (the default); applies pending migrations first.
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Recompute every projection from the event log.
+    Rebuild,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// The store: `sqlite://FILE?mode=rwc` (created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://mobiniti-events.db?mode=rwc",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: String,
+
+    /// The address to listen on. Use 0.0.0.0:8080 to accept connections from other hosts.
+    #[arg(
+        long,
+        env = "LISTEN_ADDR",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub listen: SocketAddr,
+
+    /// Webhook tokens, comma-separated; two may be live at once while Mobiniti's URLs are being
+    /// changed. Unset: one is generated on first start and kept in the store.
+    #[arg(
+        long,
+        env = "WEBHOOK_TOKEN",
+        value_delimiter = ',',
+        num_args = 1..=2,
+        global = true,
+        hide_env_values = true
+    )]
+    pub webhook_token: Vec<WebhookToken>,
+
+    /// The base URL Mobiniti reaches this service at, for the webhook URLs printed at start-up
+    /// (for example https://hooks.example.com). Default: the listen address.
+    #[arg(long, env = "PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// The region of phone numbers written without a country code (ISO 3166-1 alpha-2).
+    #[arg(long, env = "DEFAULT_REGION", default_value = "US", value_parser = parse_region, global = true)]
+    pub default_region: phonenumber::country::Id,
+
+    /// The largest webhook body accepted, in bytes; a larger one is answered 413.
+    #[arg(long, env = "WEBHOOK_BODY_LIMIT", default_value_t = 1024 * 1024, global = true)]
+    pub webhook_body_limit: usize,
+
+    /// How long a request may wait for the store (a connection or a lock) before it is answered
+    /// 503, for example `5s` or `500ms`.
+    #[arg(long, env = "STORE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration, global = true)]
+    pub store_timeout: Duration,
+
+    /// The most connections the service opens to the store.
+    #[arg(
+        long,
+        env = "STORE_MAX_CONNECTIONS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub store_max_connections: u32,
+}
+
+impl Config {
+    pub fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            url: self.database_url.clone(),
+            timeout: self.store_timeout,
+            max_connections: self.store_max_connections.max(1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn two_tokens_may_be_given_for_rotation() {
+        let cli = Cli::parse_from([
+            "mobiniti-events",
+            "--webhook-token",
+            "new-token-0123456789,old-token-0123456789",
+        ]);
+        assert_eq!(cli.config.webhook_token.len(), 2);
+        assert!(Cli::try_parse_from(["mobiniti-events", "--webhook-token", "a,b,c"]).is_err());
+    }
+}

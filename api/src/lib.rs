@@ -1,0 +1,133 @@
+//! mobiniti-events: receives Mobiniti's webhooks, keeps every one as an event in a relational
+//! store, and serves them.
+//!
+//! # Layout
+//!
+//! The modules follow the data flow, one direction:
+//!
+//! - [`config`]: the command line and environment.
+//! - [`webhooks`]: `POST /webhooks/mobiniti/{kind}`: token, body cap, lenient JSON, one payload
+//!   module per Mobiniti kind ([`webhooks::payload`]), dedupe keys.
+//! - [`phone`]: phone numbers to E.164.
+//! - [`store`]: the event log ([`store::Store::append`]), the projections derived from it, the
+//!   quarantine, and `rebuild`.
+//! - [`health`]: liveness and readiness.
+//!
+//! [`app`] builds the router from a state; [`run`] serves it on a listener until a shutdown
+//! signal, which is what the binary and the tests both start.
+
+pub mod config;
+pub mod error;
+pub mod health;
+pub mod phone;
+mod rebuild;
+pub mod setup;
+pub mod store;
+pub mod webhooks;
+
+use std::future::Future;
+use std::io::Write;
+
+use anyhow::Context;
+use axum::Router;
+use axum::http::Request;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+pub use rebuild::rebuild;
+
+use config::Config;
+use phone::PhoneNormalizer;
+use store::Store;
+use webhooks::{WebhookToken, WebhookTokens};
+
+/// What every request handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub webhook_tokens: WebhookTokens,
+    pub webhook_body_limit: usize,
+    pub phones: PhoneNormalizer,
+}
+
+/// The whole HTTP interface.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(webhooks::router())
+        .merge(health::router())
+        .with_state(state)
+        .layer(
+            // The span names the path only: webhook URLs carry their token in the query string.
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            }),
+        )
+}
+
+/// Opens and migrates the store, prints the webhook URLs, and serves on `listener` until
+/// `shutdown` resolves; requests in flight then finish before it returns.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let (tokens, generated) = webhook_tokens(&config, &store).await?;
+    let address = listener
+        .local_addr()
+        .context("reading the listen address")?;
+    let base_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "mobiniti-events is listening on http://{address}")
+            .and_then(|()| setup::write_webhook_urls(&mut out, &base_url, &tokens[0], generated))
+            .and_then(|()| out.flush())
+            .context("printing the webhook URLs")?;
+    }
+
+    let state = AppState {
+        store,
+        webhook_tokens: WebhookTokens::new(&tokens),
+        webhook_body_limit: config.webhook_body_limit,
+        phones: PhoneNormalizer::new(config.default_region),
+    };
+    tracing::info!(%address, "serving");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Connects to the store and applies pending migrations.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.store_options()).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The tokens in force, and whether one was generated now: the configured ones, or else the
+/// one kept in the store (generated on first start).
+async fn webhook_tokens(
+    config: &Config,
+    store: &Store,
+) -> anyhow::Result<(Vec<WebhookToken>, bool)> {
+    if !config.webhook_token.is_empty() {
+        return Ok((config.webhook_token.clone(), false));
+    }
+    let candidate = WebhookToken::generate();
+    let (stored, generated) = store
+        .webhook_token_or_insert(candidate.expose())
+        .await
+        .context("reading the webhook token from the store")?;
+    let token = stored
+        .parse::<WebhookToken>()
+        .map_err(anyhow::Error::msg)
+        .context("the webhook token kept in the store is malformed")?;
+    Ok((vec![token], generated))
+}

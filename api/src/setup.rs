@@ -1,0 +1,68 @@
+//! What `serve` tells a user at start-up: the six webhook URLs and where each goes in Mobiniti.
+
+use std::io::{self, Write};
+
+use crate::webhooks::{self, WebhookKind, WebhookToken};
+
+/// Writes the webhook URLs, grouped by the Mobiniti settings page that holds them.
+pub fn write_webhook_urls(
+    out: &mut impl Write,
+    base_url: &str,
+    token: &WebhookToken,
+    generated: bool,
+) -> io::Result<()> {
+    let base_url = base_url.trim_end_matches('/');
+    if generated {
+        writeln!(
+            out,
+            "A webhook token was generated and kept in the store; set WEBHOOK_TOKEN to choose your own."
+        )?;
+    }
+    writeln!(out, "Paste these webhook URLs into Mobiniti:")?;
+    let mut pages: Vec<&str> = WebhookKind::ALL
+        .iter()
+        .map(|kind| kind.mobiniti_page())
+        .collect();
+    pages.sort_unstable();
+    pages.dedup();
+    for page in pages {
+        writeln!(out, "  {page}")?;
+        for kind in WebhookKind::ALL
+            .iter()
+            .filter(|kind| kind.mobiniti_page() == page)
+        {
+            writeln!(
+                out,
+                "    {:<22} {base_url}{}?token={}",
+                kind.mobiniti_field(),
+                webhooks::path(*kind),
+                token.expose()
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_printed_under_its_page() {
+        let token: WebhookToken = "abcdefabcdef012345".parse().expect("token");
+        let mut out = Vec::new();
+        write_webhook_urls(&mut out, "https://hooks.example.com/", &token, false).expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        for kind in WebhookKind::ALL {
+            assert!(
+                text.contains(&format!(
+                    "https://hooks.example.com/webhooks/mobiniti/{kind}?token=abcdefabcdef012345"
+                )),
+                "{text}"
+            );
+        }
+        let notifications = text.find("Settings → Notifications").expect("page");
+        let bounces = text.find("Bounces").expect("field");
+        assert!(bounces > notifications);
+    }
+}

@@ -1,0 +1,63 @@
+//! The relational store: the event log, its projections, the quarantine and settings.
+//!
+//! Every write of a delivery happens in [`Store::append`], one transaction for the event and the
+//! projections it changes. Callers never see sea-orm: they pass domain types in and get domain
+//! types out.
+
+mod append;
+mod connect;
+mod projections;
+mod quarantine;
+mod rebuild;
+mod settings;
+
+use sea_orm::{DatabaseConnection, DbErr};
+
+pub use append::{Appended, NewEvent};
+pub use connect::StoreOptions;
+pub use quarantine::Quarantined;
+pub use rebuild::RebuildReport;
+
+/// What went wrong in the store, in words an operator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the store at {url}: {source}")]
+    Connect {
+        /// The database URL with any password removed.
+        url: String,
+        #[source]
+        source: DbErr,
+    },
+    #[error("applying the database migrations failed")]
+    Migrate(#[source] DbErr),
+    #[error("the store did not answer")]
+    Unavailable(#[from] DbErr),
+    #[error("event at position {position} cannot be read back ({message}); its payload is kept")]
+    Unreadable { position: i64, message: String },
+}
+
+/// A handle on the store; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Applies the migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        use migration::MigratorTrait;
+        migration::Migrator::up(&self.db, None)
+            .await
+            .map_err(StoreError::Migrate)
+    }
+
+    /// Answers whether the store takes queries.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await.map_err(StoreError::Unavailable)
+    }
+
+    /// The underlying connection, for the store's own submodules and for tests of the schema.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}

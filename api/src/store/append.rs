@@ -1,0 +1,152 @@
+//! Appending deliveries to the log, with their projections, in one transaction per batch.
+//!
+//! Each transaction starts by writing the `log_head` row. On PostgreSQL that row lock serializes
+//! appends across connections and replicas; on SQLite the write takes the database's write lock
+//! before anything is read, so a transaction never has to upgrade a read snapshot (which SQLite
+//! refuses without waiting). Under that lock positions are handed out in commit order with no
+//! gap, and the dedupe check cannot race another append.
+
+use chrono::{DateTime, Utc};
+use entity::{events, log_head};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, TransactionTrait,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Store, StoreError, projections};
+use crate::webhooks::WebhookKind;
+use crate::webhooks::payload::EventData;
+
+/// A delivery that passed validation, ready to be appended.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: Uuid,
+    pub kind: WebhookKind,
+    pub dedupe_key: String,
+    pub received_at: DateTime<Utc>,
+    pub raw_body: Vec<u8>,
+    pub payload: Value,
+    pub data: EventData,
+}
+
+/// Where a delivery landed in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    pub event_id: Uuid,
+    pub position: i64,
+    /// The delivery had been stored before; `event_id` and `position` are the original's.
+    pub duplicate: bool,
+}
+
+impl Store {
+    /// Appends a batch of deliveries and applies their projections, all in one transaction.
+    /// Returns one outcome per delivery, in order, once the transaction has committed.
+    pub async fn append(&self, batch: Vec<NewEvent>) -> Result<Vec<Appended>, StoreError> {
+        let txn = self.db.begin().await?;
+        let mut position = lock_head(&txn).await?;
+        let head = position;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for event in batch {
+            if let Some(original) = record_redelivery(&txn, &event).await? {
+                outcomes.push(original);
+                continue;
+            }
+            position += 1;
+            projections::apply(&txn, position, event.id, event.received_at, &event.data).await?;
+            outcomes.push(Appended {
+                event_id: event.id,
+                position,
+                duplicate: false,
+            });
+            insert_event(&txn, position, event).await?;
+        }
+        if position != head {
+            log_head::Entity::update_many()
+                .col_expr(log_head::Column::Position, Expr::value(position))
+                .filter(log_head::Column::Id.eq(1))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(outcomes)
+    }
+}
+
+impl Store {
+    /// Appends one delivery; see [`Store::append`].
+    pub async fn append_one(&self, event: NewEvent) -> Result<Appended, StoreError> {
+        self.append(vec![event]).await?.pop().ok_or_else(|| {
+            StoreError::Unavailable(DbErr::Custom("the append returned no outcome".into()))
+        })
+    }
+}
+
+/// Takes the append lock and returns the last position handed out.
+pub(super) async fn lock_head(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
+    txn.execute_unprepared("UPDATE log_head SET position = position WHERE id = 1")
+        .await?;
+    let head = log_head::Entity::find_by_id(1)
+        .one(txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the log_head row; run the migrations".into()))?;
+    Ok(head.position)
+}
+
+/// If the delivery is already in the log, counts this arrival on it and returns the original.
+async fn record_redelivery(
+    txn: &DatabaseTransaction,
+    event: &NewEvent,
+) -> Result<Option<Appended>, DbErr> {
+    let original: Option<(i64, Uuid)> = events::Entity::find()
+        .select_only()
+        .columns([events::Column::Position, events::Column::Id])
+        .filter(events::Column::DedupeKey.eq(event.dedupe_key.as_str()))
+        .into_tuple()
+        .one(txn)
+        .await?;
+    let Some((position, event_id)) = original else {
+        return Ok(None);
+    };
+    events::Entity::update_many()
+        .col_expr(
+            events::Column::Deliveries,
+            Expr::col(events::Column::Deliveries).add(1),
+        )
+        .col_expr(events::Column::LastSeenAt, Expr::value(event.received_at))
+        .filter(events::Column::Position.eq(position))
+        .exec(txn)
+        .await?;
+    Ok(Some(Appended {
+        event_id,
+        position,
+        duplicate: true,
+    }))
+}
+
+async fn insert_event(
+    txn: &DatabaseTransaction,
+    position: i64,
+    event: NewEvent,
+) -> Result<(), DbErr> {
+    let contact = event.data.contact();
+    events::Entity::insert(events::ActiveModel {
+        position: Set(position),
+        id: Set(event.id),
+        kind: Set(event.kind.as_str().to_owned()),
+        dedupe_key: Set(event.dedupe_key),
+        received_at: Set(event.received_at),
+        occurred_at: Set(event.data.occurred_at()),
+        contact_id: Set(contact.map(|c| c.id.clone())),
+        phone: Set(contact.map(|c| c.phone.clone())),
+        raw_body: Set(event.raw_body),
+        payload: Set(event.payload),
+        deliveries: Set(1),
+        last_seen_at: Set(event.received_at),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,39 @@
+//! The quarantine: deliveries that were authenticated but could not be read or validated.
+
+use chrono::{DateTime, Utc};
+use entity::quarantine;
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use uuid::Uuid;
+
+use super::{Store, StoreError};
+use crate::webhooks::WebhookKind;
+
+/// A rejected delivery, kept whole.
+#[derive(Debug, Clone)]
+pub struct Quarantined {
+    pub kind: WebhookKind,
+    pub received_at: DateTime<Utc>,
+    pub content_type: Option<String>,
+    pub raw_body: Vec<u8>,
+    pub error_code: &'static str,
+    pub error_message: String,
+}
+
+impl Store {
+    /// Keeps a rejected delivery; returns its quarantine id.
+    pub async fn quarantine(&self, entry: Quarantined) -> Result<Uuid, StoreError> {
+        let id = Uuid::now_v7();
+        quarantine::Entity::insert(quarantine::ActiveModel {
+            id: Set(id),
+            kind: Set(entry.kind.as_str().to_owned()),
+            received_at: Set(entry.received_at),
+            content_type: Set(entry.content_type),
+            raw_body: Set(entry.raw_body),
+            error_code: Set(entry.error_code.to_owned()),
+            error_message: Set(entry.error_message),
+        })
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(id)
+    }
+}

@@ -1,0 +1,32 @@
+//! The webhook routes: `POST /webhooks/mobiniti/{kind}`, one per Mobiniti webhook.
+//!
+//! A delivery goes through, in order: the kind in the path (404), the token (401, before the
+//! body is read), the body cap (413), lenient JSON (400) and the kind's payload (422), both kept
+//! in quarantine when they fail, and the append (503 when the store does not answer). The answer
+//! 200 comes only after the commit.
+
+mod auth;
+pub mod dedupe;
+mod error;
+mod kind;
+pub mod payload;
+mod receive;
+
+use axum::Router;
+use axum::routing::post;
+
+pub use auth::{WebhookToken, WebhookTokens};
+pub use error::WebhookError;
+pub use kind::WebhookKind;
+pub use receive::Receipt;
+
+use crate::AppState;
+
+/// The path of a kind's webhook, relative to the service's base URL.
+pub fn path(kind: WebhookKind) -> String {
+    format!("/webhooks/mobiniti/{kind}")
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/webhooks/mobiniti/{kind}", post(receive::receive))
+}

@@ -1,0 +1,196 @@
+//! Reading a delivery's body: lenient JSON first, then the kind's typed payload, normalized.
+//!
+//! The JSON is read leniently because Mobiniti's own examples carry a trailing comma before `}`.
+//! Each kind's module checks the fields it needs and their types; unknown fields are ignored
+//! here and kept in the stored payload. The same functions run at ingest and on `rebuild`, so a
+//! projection rebuilt from the log equals the one built as events arrived.
+
+mod bounce;
+mod contact;
+mod contact_status;
+mod delivery_report;
+mod fields;
+mod inbound_message;
+mod rejection;
+mod unsubscribe;
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use contact::ContactUpdate;
+pub use delivery_report::{DeliveryReport, OutboundMessage, StatusGroup};
+pub use inbound_message::InboundMessage;
+pub use rejection::Rejection;
+
+use super::WebhookKind;
+use crate::phone::PhoneNormalizer;
+
+/// Why a body could not become an event.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PayloadError {
+    /// Not JSON at all: answered 400.
+    #[error("the body is not JSON: {0}")]
+    NotJson(String),
+    /// JSON of the wrong shape for its kind: answered 422.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A delivery's content, typed and normalized (E.164 phones, UTC times).
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventData {
+    InboundMessage(InboundMessage),
+    Unsubscribe(ContactUpdate),
+    Bounce(ContactUpdate),
+    ContactStatus(ContactUpdate),
+    DeliveryReport(DeliveryReport),
+    Rejection(Rejection),
+}
+
+impl EventData {
+    /// The contact the event is about, where the payload names one.
+    pub fn contact(&self) -> Option<&ContactUpdate> {
+        match self {
+            Self::InboundMessage(message) => Some(&message.contact),
+            Self::Unsubscribe(contact) | Self::Bounce(contact) | Self::ContactStatus(contact) => {
+                Some(contact)
+            }
+            Self::DeliveryReport(_) | Self::Rejection(_) => None,
+        }
+    }
+
+    /// The payload's own time: when an inbound message was received, when a contact changed.
+    pub fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Self::InboundMessage(message) => {
+                message.received_at.or(Some(message.contact.updated_at))
+            }
+            _ => self.contact().map(|contact| contact.updated_at),
+        }
+    }
+
+    /// The fields that identify this delivery beyond its content, if the kind has any.
+    pub fn natural_key(&self) -> Option<Vec<String>> {
+        match self {
+            Self::InboundMessage(message) => message.natural_key(),
+            Self::Unsubscribe(contact) => unsubscribe::natural_key(contact),
+            Self::Bounce(contact) => bounce::natural_key(contact),
+            Self::ContactStatus(contact) => contact_status::natural_key(contact),
+            Self::DeliveryReport(_) | Self::Rejection(_) => None,
+        }
+    }
+}
+
+/// Reads a body as JSON, accepting trailing commas and comments.
+pub fn read_json(raw: &[u8]) -> Result<Value, PayloadError> {
+    serde_json_lenient::from_slice::<Value>(raw)
+        .map_err(|err| PayloadError::NotJson(err.to_string()))
+}
+
+/// Checks a kind's payload and normalizes it.
+pub fn parse(
+    kind: WebhookKind,
+    json: &Value,
+    phones: &PhoneNormalizer,
+) -> Result<EventData, PayloadError> {
+    if !json.is_object() {
+        return Err(PayloadError::Invalid(format!(
+            "a {kind} payload must be a JSON object, not {}",
+            fields::describe(json)
+        )));
+    }
+    Ok(match kind {
+        WebhookKind::InboundMessage => {
+            EventData::InboundMessage(inbound_message::parse(json, phones)?)
+        }
+        WebhookKind::Unsubscribe => EventData::Unsubscribe(unsubscribe::parse(json, phones)?),
+        WebhookKind::Bounce => EventData::Bounce(bounce::parse(json, phones)?),
+        WebhookKind::ContactStatus => {
+            EventData::ContactStatus(contact_status::parse(json, phones)?)
+        }
+        WebhookKind::DeliveryReport => {
+            EventData::DeliveryReport(delivery_report::parse(json, phones)?)
+        }
+        WebhookKind::Rejection => EventData::Rejection(rejection::parse(json)?),
+    })
+}
+
+/// Deserializes `json` into `T`, naming the offending field in the error.
+fn typed<T: DeserializeOwned>(json: &Value) -> Result<T, PayloadError> {
+    serde_path_to_error::deserialize(json).map_err(|err| {
+        let path = err.path().to_string();
+        if path == "." {
+            PayloadError::Invalid(err.into_inner().to_string())
+        } else {
+            PayloadError::Invalid(format!("{path}: {}", err.into_inner()))
+        }
+    })
+}
+
+/// Normalizes a phone number, naming the field it came from in the error.
+fn phone(phones: &PhoneNormalizer, field: &str, raw: &str) -> Result<String, PayloadError> {
+    phones
+        .normalize(raw)
+        .map_err(|err| PayloadError::Invalid(format!("{field}: {err}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us() -> PhoneNormalizer {
+        PhoneNormalizer::new(phonenumber::country::Id::US)
+    }
+
+    #[test]
+    fn trailing_commas_and_comments_are_read() {
+        let json = read_json(b"{\"a\": 1, // note\n}").expect("lenient JSON");
+        assert_eq!(json["a"], 1);
+    }
+
+    #[test]
+    fn garbage_is_not_json() {
+        assert!(matches!(
+            read_json(b"id=1&x=2"),
+            Err(PayloadError::NotJson(_))
+        ));
+        assert!(matches!(
+            read_json(b"{\"a\": 1} trailing"),
+            Err(PayloadError::NotJson(_))
+        ));
+    }
+
+    #[test]
+    fn arrays_are_not_payloads() {
+        let err =
+            parse(WebhookKind::Bounce, &serde_json::json!([]), &us()).expect_err("must be refused");
+        assert_eq!(
+            err,
+            PayloadError::Invalid("a bounce payload must be a JSON object, not an array".into())
+        );
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        let json = serde_json::json!({"id": "c1", "updated_at": "2016-07-01T15:11:09.553Z", "message": "hi"});
+        let err = parse(WebhookKind::InboundMessage, &json, &us()).expect_err("must be refused");
+        assert_eq!(
+            err,
+            PayloadError::Invalid("missing field `phone_number`".into())
+        );
+    }
+
+    #[test]
+    fn a_wrong_type_is_named_with_its_path() {
+        let json = serde_json::json!({"statuses": [{"code": "100", "recipients": [true], "success": true}], "messages": []});
+        let err = parse(WebhookKind::DeliveryReport, &json, &us()).expect_err("must be refused");
+        let PayloadError::Invalid(message) = err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            message.starts_with("statuses[0].recipients[0]: "),
+            "{message}"
+        );
+    }
+}

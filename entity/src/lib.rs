@@ -1,0 +1,15 @@
+//! Storage types of mobiniti-events, one module per table.
+//!
+//! `events` is the append-only log and the source of truth; `contacts`, `messages`,
+//! `delivery_statuses` and `rejections` are projections derived from it (and rebuilt from it);
+//! `quarantine` keeps the deliveries that failed validation; `log_head` and `settings` are the
+//! store's own bookkeeping.
+
+pub mod contacts;
+pub mod delivery_statuses;
+pub mod events;
+pub mod log_head;
+pub mod messages;
+pub mod quarantine;
+pub mod rejections;
+pub mod settings;

@@ -1,0 +1,21 @@
+//! The schema of mobiniti-events, one migration per step, the same on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_event_log;
+mod m20261127_000002_create_projections;
+mod m20261127_000003_create_quarantine_and_settings;
+
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_create_event_log::Migration),
+            Box::new(m20261127_000002_create_projections::Migration),
+            Box::new(m20261127_000003_create_quarantine_and_settings::Migration),
+        ]
+    }
+}

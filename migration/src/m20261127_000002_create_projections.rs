@@ -1,0 +1,216 @@
+//! The projections derived from the event log: contacts, messages, delivery statuses, rejections.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Contacts::Table)
+                    .col(string(Contacts::Id).primary_key())
+                    .col(string_null(Contacts::FirstName))
+                    .col(string_null(Contacts::LastName))
+                    .col(string_null(Contacts::Email))
+                    .col(string_null(Contacts::Phone))
+                    .col(boolean(Contacts::Subscribed))
+                    .col(timestamp_with_time_zone_null(Contacts::UnsubscribedAt))
+                    .col(integer(Contacts::Bounces))
+                    .col(string_null(Contacts::CarrierStatus))
+                    .col(timestamp_with_time_zone_null(Contacts::CreatedAt))
+                    .col(timestamp_with_time_zone(Contacts::UpdatedAt))
+                    .col(big_integer(Contacts::SourcePosition))
+                    .col(big_integer(Contacts::LastEventPosition))
+                    .to_owned(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_contacts_phone",
+            Contacts::Table,
+            Contacts::Phone,
+        )
+        .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(Messages::Table)
+                    .col(string(Messages::Id).primary_key())
+                    .col(string(Messages::Direction))
+                    .col(text(Messages::Body))
+                    .col(string_null(Messages::Phone))
+                    .col(string_null(Messages::ShortCode))
+                    .col(string_null(Messages::Sender))
+                    .col(string_null(Messages::ContactId))
+                    .col(json_binary_null(Messages::Metadata))
+                    .col(timestamp_with_time_zone(Messages::OccurredAt))
+                    .col(big_integer(Messages::EventPosition))
+                    .to_owned(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_messages_phone",
+            Messages::Table,
+            Messages::Phone,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_messages_contact_id",
+            Messages::Table,
+            Messages::ContactId,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_messages_occurred_at",
+            Messages::Table,
+            Messages::OccurredAt,
+        )
+        .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(DeliveryStatuses::Table)
+                    .col(string(DeliveryStatuses::Id).primary_key())
+                    .col(string_null(DeliveryStatuses::MessageId))
+                    .col(string(DeliveryStatuses::Recipient))
+                    .col(string(DeliveryStatuses::Code))
+                    .col(text(DeliveryStatuses::Status))
+                    .col(boolean(DeliveryStatuses::Success))
+                    .col(boolean(DeliveryStatuses::Bounce))
+                    .col(timestamp_with_time_zone(DeliveryStatuses::ReportedAt))
+                    .col(big_integer(DeliveryStatuses::EventPosition))
+                    .to_owned(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_delivery_statuses_message_id",
+            DeliveryStatuses::Table,
+            DeliveryStatuses::MessageId,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_delivery_statuses_recipient",
+            DeliveryStatuses::Table,
+            DeliveryStatuses::Recipient,
+        )
+        .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(Rejections::Table)
+                    .col(uuid(Rejections::Id).primary_key())
+                    .col(text(Rejections::Code))
+                    .col(text(Rejections::Message))
+                    .col(text(Rejections::Description))
+                    .col(timestamp_with_time_zone(Rejections::ReceivedAt))
+                    .col(big_integer(Rejections::EventPosition))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            Rejections::Table.into_iden(),
+            DeliveryStatuses::Table.into_iden(),
+            Messages::Table.into_iden(),
+            Contacts::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+async fn index<T, C>(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: T,
+    column: C,
+) -> Result<(), DbErr>
+where
+    T: IntoIden,
+    C: IntoIden,
+{
+    manager
+        .create_index(
+            Index::create()
+                .name(name)
+                .table(table)
+                .col(column)
+                .to_owned(),
+        )
+        .await
+}
+
+#[derive(DeriveIden)]
+enum Contacts {
+    Table,
+    Id,
+    FirstName,
+    LastName,
+    Email,
+    Phone,
+    Subscribed,
+    UnsubscribedAt,
+    Bounces,
+    CarrierStatus,
+    CreatedAt,
+    UpdatedAt,
+    SourcePosition,
+    LastEventPosition,
+}
+
+#[derive(DeriveIden)]
+enum Messages {
+    Table,
+    Id,
+    Direction,
+    Body,
+    Phone,
+    ShortCode,
+    Sender,
+    ContactId,
+    Metadata,
+    OccurredAt,
+    EventPosition,
+}
+
+#[derive(DeriveIden)]
+enum DeliveryStatuses {
+    Table,
+    Id,
+    MessageId,
+    Recipient,
+    Code,
+    Status,
+    Success,
+    Bounce,
+    ReportedAt,
+    EventPosition,
+}
+
+#[derive(DeriveIden)]
+enum Rejections {
+    Table,
+    Id,
+    Code,
+    Message,
+    Description,
+    ReceivedAt,
+    EventPosition,
+}

@@ -1,0 +1,15 @@
+//! End-to-end tests: the real router on a random port of 127.0.0.1, a real HTTP client, a real
+//! database (a fresh SQLite file per test, and a fresh PostgreSQL database per test when
+//! `TEST_DATABASE_URL` is set).
+
+#[macro_use]
+mod support;
+
+mod cli;
+mod dedupe;
+mod delivery_reports;
+mod durability;
+mod failures;
+mod projections;
+mod rebuild;
+mod webhooks;

@@ -1,0 +1,207 @@
+//! The harness: `spawn_app` starts the service on a fresh database and returns a typed client.
+
+mod database;
+mod proxy;
+mod snapshot;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use sea_orm::{Database, DatabaseConnection};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use database::{Backend, TestDb, with_address};
+pub use proxy::Proxy;
+pub use snapshot::Projections;
+
+/// The webhook token every test app is started with.
+pub const TOKEN: &str = "test-token-0123456789abcdef";
+
+/// Generates one test per store for each named `async fn name(backend: Backend)` of the
+/// calling module: `sqlite::name` always, `postgres::name` when `TEST_DATABASE_URL` is set.
+macro_rules! on_every_store {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::support::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not(postgres_tests), ignore = "TEST_DATABASE_URL is not set: PostgreSQL run skipped")]
+                async fn $name() {
+                    super::$name(crate::support::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+/// A running service and a client for it.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Starts the service on a fresh database of `backend`.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+/// Starts the service on a fresh database with extra command-line flags.
+pub async fn spawn_app_with(backend: Backend, flags: &[&str]) -> TestApp {
+    let db = TestDb::create(backend).await;
+    spawn_on(db, flags).await
+}
+
+/// Starts the service on an existing test database, reaching it at `url`.
+pub async fn spawn_on_url(db: TestDb, url: &str, flags: &[&str]) -> TestApp {
+    start(db, url.to_owned(), flags).await
+}
+
+async fn spawn_on(db: TestDb, flags: &[&str]) -> TestApp {
+    let url = db.url.clone();
+    start(db, url, flags).await
+}
+
+async fn start(db: TestDb, url: String, flags: &[&str]) -> TestApp {
+    let mut args = vec![
+        "mobiniti-events",
+        "--database-url",
+        &url,
+        "--webhook-token",
+        TOKEN,
+        "--listen",
+        "127.0.0.1:0",
+    ];
+    if !flags.contains(&"--store-timeout") {
+        args.extend_from_slice(&["--store-timeout", "2s"]);
+    }
+    args.extend_from_slice(flags);
+    let cli = api::config::Cli::try_parse_from(args).expect("test flags parse");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a random port");
+    let address = listener.local_addr().expect("local address");
+    let (shutdown, signal) = oneshot::channel::<()>();
+    let server = tokio::spawn(api::run(cli.config, listener, async move {
+        let _ = signal.await;
+    }));
+    let app = TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        shutdown: Some(shutdown),
+        server: Some(server),
+    };
+    app.wait_until_healthy().await;
+    app
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Posts `body` to a kind's webhook with the token in the query string.
+    pub async fn post(&self, kind: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/webhooks/mobiniti/{kind}?token={TOKEN}")))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("the service answers")
+    }
+
+    /// Posts `body` and returns the receipt, failing the test on anything but 200.
+    pub async fn deliver(&self, kind: &str, body: impl Into<reqwest::Body>) -> Receipt {
+        let response = self.post(kind, body).await;
+        let status = response.status();
+        let text = response.text().await.expect("a body");
+        assert_eq!(status, 200, "{kind}: {text}");
+        serde_json::from_str(&text).expect("a receipt")
+    }
+
+    /// A connection of the test's own to the store, to check what was written.
+    pub async fn store(&self) -> DatabaseConnection {
+        Database::connect(self.db.url.as_str())
+            .await
+            .expect("connect to the test store")
+    }
+
+    /// Stops the service gracefully and waits for it.
+    pub async fn stop(mut self) -> TestDb {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let result = tokio::time::timeout(Duration::from_secs(10), server)
+                .await
+                .expect("the service stops within 10 s");
+            result
+                .expect("the server task")
+                .expect("the service ends without error");
+        }
+        self.db
+    }
+
+    async fn wait_until_healthy(&self) {
+        for _ in 0..200 {
+            if let Some(server) = &self.server
+                && server.is_finished()
+            {
+                panic!("the service stopped during start-up");
+            }
+            let healthy = self
+                .client
+                .get(self.url("/healthz"))
+                .timeout(Duration::from_millis(500))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if healthy {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the service did not become healthy within 10 s");
+    }
+}
+
+/// The answer to an accepted delivery.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Receipt {
+    pub event_id: String,
+    pub position: i64,
+    pub duplicate: bool,
+}
+
+/// The bytes of one of Mobiniti's own examples, kept in `tests/fixtures/vendor/`.
+pub fn vendor_example(kind: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/vendor")
+        .join(format!("{kind}.json"));
+    std::fs::read(&path).unwrap_or_else(|err| panic!("reading {}: {err}", path.display()))
+}
+
+/// The six webhook kinds.
+pub const KINDS: [&str; 6] = [
+    "inbound-message",
+    "unsubscribe",
+    "bounce",
+    "delivery-report",
+    "contact-status",
+    "rejection",
+];

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_event_log;
 mod m20261127_000002_create_projections;
 mod m20261127_000003_create_quarantine_and_settings;
+mod support;
 
 #[derive(Debug)]
 pub struct Migrator;

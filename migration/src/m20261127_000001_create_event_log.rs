@@ -2,6 +2,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::support::create_index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -32,15 +34,7 @@ impl MigrationTrait for Migration {
             ("idx_events_phone", Events::Phone),
             ("idx_events_received_at", Events::ReceivedAt),
         ] {
-            manager
-                .create_index(
-                    Index::create()
-                        .name(name)
-                        .table(Events::Table)
-                        .col(column)
-                        .to_owned(),
-                )
-                .await?;
+            create_index(manager, name, Events::Table, column).await?;
         }
 
         manager

@@ -2,6 +2,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::support::create_index as index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -134,27 +136,6 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-async fn index<T, C>(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: T,
-    column: C,
-) -> Result<(), DbErr>
-where
-    T: IntoIden,
-    C: IntoIden,
-{
-    manager
-        .create_index(
-            Index::create()
-                .name(name)
-                .table(table)
-                .col(column)
-                .to_owned(),
-        )
-        .await
 }
 
 #[derive(DeriveIden)]

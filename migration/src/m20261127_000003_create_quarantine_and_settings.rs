@@ -2,6 +2,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::support::create_index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -22,15 +24,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_quarantine_received_at")
-                    .table(Quarantine::Table)
-                    .col(Quarantine::ReceivedAt)
-                    .to_owned(),
-            )
-            .await?;
+        create_index(
+            manager,
+            "idx_quarantine_received_at",
+            Quarantine::Table,
+            Quarantine::ReceivedAt,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()

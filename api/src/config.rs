@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::phone::parse_region;
+use crate::phone::{PhoneNormalizer, parse_region};
 use crate::store::StoreOptions;
 use crate::webhooks::WebhookToken;
+use crate::webhooks::category::Keywords;
+use crate::webhooks::payload::Normalizer;
 
 /// Receives Mobiniti's webhooks, keeps every one as an event, and serves them over GraphQL.
 #[derive(Debug, Clone, Parser)]
@@ -80,6 +82,12 @@ pub struct Config {
     #[arg(long, env = "STORE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration, global = true)]
     pub store_timeout: Duration,
 
+    /// The account's opt-in keywords, comma-separated: an inbound text that is exactly one of
+    /// them (ignoring case and spaces) is a `KEYWORD` message rather than a `REPLY`. STOP, HELP
+    /// and the other carrier keywords are always known.
+    #[arg(long, env = "KEYWORDS", value_delimiter = ',', global = true)]
+    pub keywords: Vec<String>,
+
     /// The most connections the service opens to the store.
     #[arg(
         long,
@@ -91,6 +99,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// How payloads are read and classified; `rebuild` must use the same as `serve`.
+    pub fn normalizer(&self) -> Normalizer {
+        Normalizer {
+            phones: PhoneNormalizer::new(self.default_region),
+            keywords: Keywords::new(&self.keywords),
+        }
+    }
+
     pub fn store_options(&self) -> StoreOptions {
         StoreOptions {
             url: self.database_url.clone(),

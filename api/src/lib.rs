@@ -37,8 +37,8 @@ use tower_http::trace::TraceLayer;
 pub use rebuild::rebuild;
 
 use config::Config;
-use phone::PhoneNormalizer;
 use store::Store;
+use webhooks::payload::Normalizer;
 use webhooks::{WebhookToken, WebhookTokens};
 
 /// What every request handler can reach.
@@ -47,7 +47,7 @@ pub struct AppState {
     pub store: Store,
     pub webhook_tokens: WebhookTokens,
     pub webhook_body_limit: usize,
-    pub phones: PhoneNormalizer,
+    pub normalizer: Normalizer,
 }
 
 /// The whole HTTP interface.
@@ -93,7 +93,7 @@ pub async fn run(
         store,
         webhook_tokens: WebhookTokens::new(&tokens),
         webhook_body_limit: config.webhook_body_limit,
-        phones: PhoneNormalizer::new(config.default_region),
+        normalizer: config.normalizer(),
     };
     tracing::info!(%address, "serving");
     axum::serve(listener, app(state))

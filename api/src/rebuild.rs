@@ -5,11 +5,10 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::Config;
-use crate::phone::PhoneNormalizer;
 
 pub async fn rebuild(config: &Config) -> anyhow::Result<()> {
     let store = crate::open_store(config).await?;
-    let phones = PhoneNormalizer::new(config.default_region);
+    let normalizer = config.normalizer();
     // indicatif draws only on a terminal, so piped output stays clean.
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template(
@@ -19,7 +18,7 @@ pub async fn rebuild(config: &Config) -> anyhow::Result<()> {
     );
     let started = Instant::now();
     let report = store
-        .rebuild(&phones, |done, total| {
+        .rebuild(&normalizer, |done, total| {
             bar.set_length(total);
             bar.set_position(done);
         })

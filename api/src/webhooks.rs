@@ -6,6 +6,7 @@
 //! 200 comes only after the commit.
 
 mod auth;
+pub mod category;
 pub mod dedupe;
 mod error;
 mod kind;

@@ -11,7 +11,7 @@ pub struct Model {
     pub last_name: Option<String>,
     pub email: Option<String>,
     /// E.164.
-    pub phone: Option<String>,
+    pub phone: String,
     pub subscribed: bool,
     pub unsubscribed_at: Option<DateTimeUtc>,
     pub bounces: i32,

@@ -3,7 +3,7 @@
 //! `events` is the append-only log and the source of truth; `contacts`, `messages`,
 //! `delivery_statuses` and `rejections` are projections derived from it (and rebuilt from it);
 //! `quarantine` keeps the deliveries that failed validation; `log_head` and `settings` are the
-//! store's own bookkeeping.
+//! store's own bookkeeping; `totals` holds counts the projections keep.
 
 pub mod contacts;
 pub mod delivery_statuses;
@@ -13,3 +13,4 @@ pub mod messages;
 pub mod quarantine;
 pub mod rejections;
 pub mod settings;
+pub mod totals;

@@ -13,12 +13,14 @@ pub struct Model {
     pub direction: String,
     pub body: String,
     /// E.164 phone of the contact.
-    pub phone: Option<String>,
+    pub phone: String,
     /// The short code an inbound message was sent to, as given.
     pub short_code: Option<String>,
     /// The sender of an outbound message (E.164, or a short code as given).
     pub sender: Option<String>,
     pub contact_id: Option<String>,
+    /// What an inbound text is: `reply`, `stop`, `help` or `keyword`; none for outbound ones.
+    pub category: Option<String>,
     pub metadata: Option<Json>,
     /// When the message was received (inbound) or first reported (outbound).
     pub occurred_at: DateTimeUtc,

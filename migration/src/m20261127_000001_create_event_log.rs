@@ -33,8 +33,9 @@ impl MigrationTrait for Migration {
             ("idx_events_contact_id", Events::ContactId),
             ("idx_events_phone", Events::Phone),
             ("idx_events_received_at", Events::ReceivedAt),
+            ("idx_events_kind", Events::Kind),
         ] {
-            create_index(manager, name, Events::Table, column).await?;
+            create_index(manager, name, Events::Table, [column, Events::Position]).await?;
         }
 
         manager

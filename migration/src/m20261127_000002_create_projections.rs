@@ -18,7 +18,7 @@ impl MigrationTrait for Migration {
                     .col(string_null(Contacts::FirstName))
                     .col(string_null(Contacts::LastName))
                     .col(string_null(Contacts::Email))
-                    .col(string_null(Contacts::Phone))
+                    .col(string(Contacts::Phone))
                     .col(boolean(Contacts::Subscribed))
                     .col(timestamp_with_time_zone_null(Contacts::UnsubscribedAt))
                     .col(integer(Contacts::Bounces))
@@ -34,7 +34,14 @@ impl MigrationTrait for Migration {
             manager,
             "idx_contacts_phone",
             Contacts::Table,
-            Contacts::Phone,
+            [Contacts::Phone, Contacts::Id],
+        )
+        .await?;
+        index(
+            manager,
+            "idx_contacts_updated_at",
+            Contacts::Table,
+            [Contacts::UpdatedAt, Contacts::Id],
         )
         .await?;
 
@@ -45,10 +52,11 @@ impl MigrationTrait for Migration {
                     .col(string(Messages::Id).primary_key())
                     .col(string(Messages::Direction))
                     .col(text(Messages::Body))
-                    .col(string_null(Messages::Phone))
+                    .col(string(Messages::Phone))
                     .col(string_null(Messages::ShortCode))
                     .col(string_null(Messages::Sender))
                     .col(string_null(Messages::ContactId))
+                    .col(string_null(Messages::Category))
                     .col(json_binary_null(Messages::Metadata))
                     .col(timestamp_with_time_zone(Messages::OccurredAt))
                     .col(big_integer(Messages::EventPosition))
@@ -59,21 +67,21 @@ impl MigrationTrait for Migration {
             manager,
             "idx_messages_phone",
             Messages::Table,
-            Messages::Phone,
-        )
-        .await?;
-        index(
-            manager,
-            "idx_messages_contact_id",
-            Messages::Table,
-            Messages::ContactId,
+            [Messages::Phone, Messages::OccurredAt, Messages::Id],
         )
         .await?;
         index(
             manager,
             "idx_messages_occurred_at",
             Messages::Table,
-            Messages::OccurredAt,
+            [Messages::OccurredAt, Messages::Id],
+        )
+        .await?;
+        index(
+            manager,
+            "idx_messages_direction",
+            Messages::Table,
+            [Messages::Direction, Messages::OccurredAt, Messages::Id],
         )
         .await?;
 
@@ -97,14 +105,32 @@ impl MigrationTrait for Migration {
             manager,
             "idx_delivery_statuses_message_id",
             DeliveryStatuses::Table,
-            DeliveryStatuses::MessageId,
+            [DeliveryStatuses::MessageId],
         )
         .await?;
         index(
             manager,
             "idx_delivery_statuses_recipient",
             DeliveryStatuses::Table,
-            DeliveryStatuses::Recipient,
+            [
+                DeliveryStatuses::Recipient,
+                DeliveryStatuses::ReportedAt,
+                DeliveryStatuses::Id,
+            ],
+        )
+        .await?;
+        index(
+            manager,
+            "idx_delivery_statuses_code",
+            DeliveryStatuses::Table,
+            [DeliveryStatuses::Code, DeliveryStatuses::Id],
+        )
+        .await?;
+        index(
+            manager,
+            "idx_delivery_statuses_reported_at",
+            DeliveryStatuses::Table,
+            [DeliveryStatuses::ReportedAt, DeliveryStatuses::Id],
         )
         .await?;
 
@@ -120,11 +146,23 @@ impl MigrationTrait for Migration {
                     .col(big_integer(Rejections::EventPosition))
                     .to_owned(),
             )
+            .await?;
+
+        // Counts the projections keep as they change, so a dashboard's totals cost one row read.
+        manager
+            .create_table(
+                Table::create()
+                    .table(Totals::Table)
+                    .col(string(Totals::Name).primary_key())
+                    .col(big_integer(Totals::Value))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            Totals::Table.into_iden(),
             Rejections::Table.into_iden(),
             DeliveryStatuses::Table.into_iden(),
             Messages::Table.into_iden(),
@@ -166,6 +204,7 @@ enum Messages {
     ShortCode,
     Sender,
     ContactId,
+    Category,
     Metadata,
     OccurredAt,
     EventPosition,
@@ -194,4 +233,11 @@ enum Rejections {
     Description,
     ReceivedAt,
     EventPosition,
+}
+
+#[derive(DeriveIden)]
+enum Totals {
+    Table,
+    Name,
+    Value,
 }

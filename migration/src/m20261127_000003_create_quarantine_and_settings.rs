@@ -28,7 +28,7 @@ impl MigrationTrait for Migration {
             manager,
             "idx_quarantine_received_at",
             Quarantine::Table,
-            Quarantine::ReceivedAt,
+            [Quarantine::ReceivedAt],
         )
         .await?;
         manager

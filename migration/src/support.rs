@@ -2,24 +2,21 @@
 
 use sea_orm_migration::prelude::*;
 
-/// Creates a plain index `name` on one column.
+/// Creates a plain index `name` on `columns`, in order.
 pub async fn create_index<T, C>(
     manager: &SchemaManager<'_>,
     name: &str,
     table: T,
-    column: C,
+    columns: impl IntoIterator<Item = C>,
 ) -> Result<(), DbErr>
 where
     T: IntoIden,
     C: IntoIden,
 {
-    manager
-        .create_index(
-            Index::create()
-                .name(name)
-                .table(table)
-                .col(column)
-                .to_owned(),
-        )
-        .await
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for column in columns {
+        index.col(column);
+    }
+    manager.create_index(index.to_owned()).await
 }

@@ -7,6 +7,7 @@ mod contacts;
 mod delivery_statuses;
 mod messages;
 mod rejections;
+pub mod totals;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
@@ -49,5 +50,6 @@ pub async fn clear<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     entity::messages::Entity::delete_many().exec(db).await?;
     entity::rejections::Entity::delete_many().exec(db).await?;
     entity::contacts::Entity::delete_many().exec(db).await?;
+    entity::totals::Entity::delete_many().exec(db).await?;
     Ok(())
 }

@@ -12,8 +12,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Store, StoreError, append::lock_head, projections};
-use crate::phone::PhoneNormalizer;
-use crate::webhooks::{WebhookKind, payload};
+use crate::webhooks::WebhookKind;
+use crate::webhooks::payload::{self, Normalizer};
 
 /// Events read per query.
 const PAGE: u64 = 1_000;
@@ -30,7 +30,7 @@ impl Store {
     /// first, then called after each page with the number of events done.
     pub async fn rebuild(
         &self,
-        phones: &PhoneNormalizer,
+        normalizer: &Normalizer,
         mut progress: impl FnMut(u64, u64),
     ) -> Result<RebuildReport, StoreError> {
         let txn = self.db.begin().await?;
@@ -48,7 +48,7 @@ impl Store {
                 let data = WebhookKind::from_name(kind)
                     .ok_or_else(|| format!("unknown kind `{kind}`"))
                     .and_then(|kind| {
-                        payload::parse(kind, payload, phones).map_err(|e| e.to_string())
+                        payload::parse(kind, payload, normalizer).map_err(|e| e.to_string())
                     })
                     .map_err(|message| StoreError::Unreadable {
                         position: *position,

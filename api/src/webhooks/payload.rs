@@ -24,7 +24,15 @@ pub use inbound_message::InboundMessage;
 pub use rejection::Rejection;
 
 use super::WebhookKind;
+use super::category::Keywords;
 use crate::phone::PhoneNormalizer;
+
+/// The account's rules for reading payloads: the same at ingest and on rebuild.
+#[derive(Debug, Clone)]
+pub struct Normalizer {
+    pub phones: PhoneNormalizer,
+    pub keywords: Keywords,
+}
 
 /// Why a body could not become an event.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -92,8 +100,9 @@ pub fn read_json(raw: &[u8]) -> Result<Value, PayloadError> {
 pub fn parse(
     kind: WebhookKind,
     json: &Value,
-    phones: &PhoneNormalizer,
+    normalizer: &Normalizer,
 ) -> Result<EventData, PayloadError> {
+    let phones = &normalizer.phones;
     if !json.is_object() {
         return Err(PayloadError::Invalid(format!(
             "a {kind} payload must be a JSON object, not {}",
@@ -102,7 +111,7 @@ pub fn parse(
     }
     Ok(match kind {
         WebhookKind::InboundMessage => {
-            EventData::InboundMessage(inbound_message::parse(json, phones)?)
+            EventData::InboundMessage(inbound_message::parse(json, normalizer)?)
         }
         WebhookKind::Unsubscribe => EventData::Unsubscribe(unsubscribe::parse(json, phones)?),
         WebhookKind::Bounce => EventData::Bounce(bounce::parse(json, phones)?),
@@ -139,8 +148,11 @@ fn phone(phones: &PhoneNormalizer, field: &str, raw: &str) -> Result<String, Pay
 mod tests {
     use super::*;
 
-    fn us() -> PhoneNormalizer {
-        PhoneNormalizer::new(phonenumber::country::Id::US)
+    fn us() -> Normalizer {
+        Normalizer {
+            phones: PhoneNormalizer::new(phonenumber::country::Id::US),
+            keywords: Keywords::default(),
+        }
     }
 
     #[test]

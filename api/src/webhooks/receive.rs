@@ -37,7 +37,7 @@ pub async fn receive(
     let received_at = Utc::now();
 
     let parsed = payload::read_json(&raw).and_then(|json| {
-        let data = payload::parse(kind, &json, &state.phones)?;
+        let data = payload::parse(kind, &json, &state.normalizer)?;
         Ok((json, data))
     });
     let (json, data) = match parsed {

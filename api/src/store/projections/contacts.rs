@@ -8,6 +8,7 @@ use entity::contacts;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
 
+use super::totals;
 use crate::webhooks::payload::ContactUpdate;
 
 pub async fn apply<C: ConnectionTrait>(
@@ -18,7 +19,12 @@ pub async fn apply<C: ConnectionTrait>(
     let current = contacts::Entity::find_by_id(update.id.clone())
         .one(db)
         .await?;
+    let before = current.as_ref().map_or((0, 0, 0), counted);
     let merged = merge(current, update, position);
+    let after = counted(&merged);
+    totals::add(db, totals::CONTACTS, after.0 - before.0).await?;
+    totals::add(db, totals::SUBSCRIBED, after.1 - before.1).await?;
+    totals::add(db, totals::BOUNCED, after.2 - before.2).await?;
     contacts::Entity::insert(merged.into_active_model().reset_all())
         .on_conflict(
             OnConflict::column(contacts::Column::Id)
@@ -43,6 +49,15 @@ pub async fn apply<C: ConnectionTrait>(
     Ok(())
 }
 
+/// What a contact adds to the totals: (contacts, subscribed, bounced).
+fn counted(contact: &contacts::Model) -> (i64, i64, i64) {
+    (
+        1,
+        i64::from(contact.subscribed),
+        i64::from(contact.bounces > 0),
+    )
+}
+
 /// The contact after `update`, the event at `position`.
 fn merge(
     current: Option<contacts::Model>,
@@ -56,7 +71,7 @@ fn merge(
             first_name: update.first_name.clone().flatten(),
             last_name: update.last_name.clone().flatten(),
             email: update.email.clone().flatten(),
-            phone: Some(update.phone.clone()),
+            phone: update.phone.clone(),
             subscribed: unsubscribed_at.is_none(),
             unsubscribed_at,
             bounces: update.bounces.unwrap_or(0),
@@ -79,7 +94,7 @@ fn merge(
         first_name: update.first_name.clone().unwrap_or(current.first_name),
         last_name: update.last_name.clone().unwrap_or(current.last_name),
         email: update.email.clone().unwrap_or(current.email),
-        phone: Some(update.phone.clone()),
+        phone: update.phone.clone(),
         subscribed: unsubscribed_at.is_none(),
         unsubscribed_at,
         bounces: update.bounces.unwrap_or(current.bounces),

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{ContactUpdate, PayloadError, fields::Text, typed};
-use crate::phone::PhoneNormalizer;
+use super::{ContactUpdate, Normalizer, PayloadError, fields::Text, typed};
+use crate::webhooks::category::Category;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboundMessage {
@@ -19,6 +19,7 @@ pub struct InboundMessage {
     /// The short code the text was sent to, as given.
     pub short_code: Option<String>,
     pub received_at: Option<DateTime<Utc>>,
+    pub category: Category,
 }
 
 #[derive(Deserialize)]
@@ -30,11 +31,12 @@ struct Fields {
     received_at: Option<DateTime<Utc>>,
 }
 
-pub fn parse(json: &Value, phones: &PhoneNormalizer) -> Result<InboundMessage, PayloadError> {
-    let contact = ContactUpdate::parse(json, phones)?;
+pub fn parse(json: &Value, normalizer: &Normalizer) -> Result<InboundMessage, PayloadError> {
+    let contact = ContactUpdate::parse(json, &normalizer.phones)?;
     let fields: Fields = typed(json)?;
     Ok(InboundMessage {
         contact,
+        category: normalizer.keywords.classify(&fields.message),
         body: fields.message,
         short_code: fields.short_code.map(|code| code.0.trim().to_owned()),
         received_at: fields.received_at,

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::graphql::{ApiKey, Limits};
 use crate::phone::{PhoneNormalizer, parse_region};
 use crate::store::StoreOptions;
 use crate::webhooks::WebhookToken;
@@ -29,6 +30,8 @@ pub enum Command {
     Migrate,
     /// Recompute every projection from the event log.
     Rebuild,
+    /// Print the GraphQL schema (SDL).
+    Schema,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -88,6 +91,41 @@ pub struct Config {
     #[arg(long, env = "KEYWORDS", value_delimiter = ',', global = true)]
     pub keywords: Vec<String>,
 
+    /// API keys for the GraphQL API, comma-separated, each `read:KEY` or `admin:KEY` (a bare
+    /// KEY reads). None: the API is open, and only on a loopback address.
+    #[arg(
+        long = "api-key",
+        env = "API_KEYS",
+        value_delimiter = ',',
+        global = true,
+        hide_env_values = true
+    )]
+    pub api_keys: Vec<ApiKey>,
+
+    /// Serve an open GraphQL API (no API key) on a non-loopback address anyway.
+    #[arg(long, env = "INSECURE_OPEN_API", global = true)]
+    pub insecure_open_api: bool,
+
+    /// The deepest nesting a GraphQL query may have.
+    #[arg(long, env = "GRAPHQL_MAX_DEPTH", default_value_t = Limits::default().max_depth, global = true)]
+    pub graphql_max_depth: usize,
+
+    /// The highest complexity (fields resolved) a GraphQL query may have.
+    #[arg(long, env = "GRAPHQL_MAX_COMPLEXITY", default_value_t = Limits::default().max_complexity, global = true)]
+    pub graphql_max_complexity: usize,
+
+    /// The most aliases a GraphQL query may use.
+    #[arg(long, env = "GRAPHQL_MAX_ALIASES", default_value_t = Limits::default().max_aliases, global = true)]
+    pub graphql_max_aliases: usize,
+
+    /// The largest GraphQL query text, in bytes.
+    #[arg(long, env = "GRAPHQL_MAX_QUERY_BYTES", default_value_t = Limits::default().max_query_bytes, global = true)]
+    pub graphql_max_query_bytes: usize,
+
+    /// Turn GraphQL introspection (and with it GraphiQL's schema explorer) off.
+    #[arg(long, env = "DISABLE_INTROSPECTION", global = true)]
+    pub disable_introspection: bool,
+
     /// The most connections the service opens to the store.
     #[arg(
         long,
@@ -99,6 +137,27 @@ pub struct Config {
 }
 
 impl Config {
+    pub fn graphql_limits(&self) -> Limits {
+        Limits {
+            max_depth: self.graphql_max_depth,
+            max_complexity: self.graphql_max_complexity,
+            max_aliases: self.graphql_max_aliases,
+            max_query_bytes: self.graphql_max_query_bytes,
+            introspection: !self.disable_introspection,
+        }
+    }
+
+    /// Refuses an open API on an address other hosts can reach, unless told otherwise.
+    pub fn check_exposure(&self, address: SocketAddr) -> Result<(), String> {
+        if self.api_keys.is_empty() && !address.ip().is_loopback() && !self.insecure_open_api {
+            return Err(format!(
+                "refusing to serve the GraphQL API without API keys on {address}, which other hosts can reach: \
+                 set API_KEYS (read:KEY or admin:KEY), listen on 127.0.0.1, or pass --insecure-open-api"
+            ));
+        }
+        Ok(())
+    }
+
     /// How payloads are read and classified; `rebuild` must use the same as `serve`.
     pub fn normalizer(&self) -> Normalizer {
         Normalizer {

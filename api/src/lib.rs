@@ -11,6 +11,7 @@
 //! - [`phone`]: phone numbers to E.164.
 //! - [`store`]: the event log ([`store::Store::append`]), the projections derived from it, the
 //!   quarantine, and `rebuild`.
+//! - [`graphql`]: the GraphQL API over the store, and its HTTP handling.
 //! - [`health`]: liveness and readiness.
 //!
 //! [`app`] builds the router from a state; [`run`] serves it on a listener until a shutdown
@@ -18,6 +19,7 @@
 
 pub mod config;
 pub mod error;
+pub mod graphql;
 pub mod health;
 pub mod phone;
 mod rebuild;
@@ -42,18 +44,32 @@ use webhooks::payload::Normalizer;
 use webhooks::{WebhookToken, WebhookTokens};
 
 /// What every request handler can reach.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub webhook_tokens: WebhookTokens,
     pub webhook_body_limit: usize,
     pub normalizer: Normalizer,
+    pub schema: graphql::ApiSchema,
+    pub api_keys: graphql::ApiKeys,
+    pub graphql_limits: graphql::Limits,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store)
+            .field("webhook_tokens", &self.webhook_tokens)
+            .field("api_keys", &self.api_keys)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The whole HTTP interface.
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(webhooks::router())
+        .merge(graphql::router())
         .merge(health::router())
         .with_state(state)
         .layer(
@@ -89,11 +105,23 @@ pub async fn run(
             .context("printing the webhook URLs")?;
     }
 
+    let normalizer = config.normalizer();
+    let graphql_limits = config.graphql_limits();
+    let schema = graphql::schema(
+        Some(graphql::ApiState {
+            store: store.clone(),
+            normalizer: normalizer.clone(),
+        }),
+        &graphql_limits,
+    );
     let state = AppState {
         store,
         webhook_tokens: WebhookTokens::new(&tokens),
         webhook_body_limit: config.webhook_body_limit,
-        normalizer: config.normalizer(),
+        normalizer,
+        schema,
+        api_keys: graphql::ApiKeys::new(config.api_keys.clone()),
+        graphql_limits,
     };
     tracing::info!(%address, "serving");
     axum::serve(listener, app(state))

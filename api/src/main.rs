@@ -29,6 +29,10 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Rebuild => api::rebuild(&cli.config).await,
+        Command::Schema => {
+            print!("{}", api::graphql::sdl());
+            Ok(())
+        }
     }
 }
 

@@ -6,8 +6,10 @@
 
 mod append;
 mod connect;
+pub mod page;
 mod projections;
 mod quarantine;
+mod queries;
 mod rebuild;
 mod settings;
 
@@ -15,7 +17,9 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 pub use append::{Appended, NewEvent};
 pub use connect::StoreOptions;
+pub use page::{Page, PageError, PageRequest};
 pub use quarantine::Quarantined;
+pub use queries::*;
 pub use rebuild::RebuildReport;
 
 /// What went wrong in the store, in words an operator can act on.
@@ -34,6 +38,23 @@ pub enum StoreError {
     Unavailable(#[from] DbErr),
     #[error("event at position {position} cannot be read back ({message}); its payload is kept")]
     Unreadable { position: i64, message: String },
+}
+
+/// Why a read could not answer: the client asked for something impossible, or the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Page(#[from] PageError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<DbErr> for ReadError {
+    fn from(err: DbErr) -> Self {
+        Self::Store(StoreError::Unavailable(err))
+    }
 }
 
 /// A handle on the store; cheap to clone.

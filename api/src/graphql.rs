@@ -1,0 +1,79 @@
+//! The GraphQL API: `POST/GET /graphql`, queries over the projections and the event log.
+//!
+//! Output types live in [`types`] and convert from the storage models; resolvers call the store,
+//! never sea-orm. Nested lists go through the batched loaders of [`loaders`]. The HTTP side
+//! follows the GraphQL-over-HTTP specification ([`http`]).
+
+pub mod auth;
+mod connection;
+pub mod errors;
+mod http;
+mod loaders;
+mod query;
+mod scalars;
+mod types;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
+use axum::Router;
+use axum::routing::get;
+
+pub use auth::{ApiKey, ApiKeys, Scope};
+pub use http::Limits;
+pub use query::Query;
+
+use crate::AppState;
+use crate::store::Store;
+use crate::webhooks::payload::Normalizer;
+use loaders::StoreLoader;
+
+pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// What every resolver can reach.
+#[derive(Debug, Clone)]
+pub struct ApiState {
+    pub store: Store,
+    pub normalizer: Normalizer,
+}
+
+/// Builds the schema; `state` is `None` only to print the SDL.
+pub fn schema(state: Option<ApiState>, limits: &Limits) -> ApiSchema {
+    let mut builder = Schema::build(Query, EmptyMutation, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(limits.max_depth.max(32));
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as `mobiniti-events schema` prints it.
+pub fn sdl() -> String {
+    schema(None, &Limits::default()).sdl()
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/graphql", get(http::get).post(http::post))
+}
+
+/// Per-request data: fresh loaders, so nothing is cached from one request to the next.
+fn loaders_for(store: &Store) -> DataLoader<StoreLoader> {
+    DataLoader::new(StoreLoader::new(store.clone()), tokio::spawn)
+}
+
+fn state<'a>(ctx: &Context<'a>) -> &'a ApiState {
+    // The schema used to serve always carries its state (see `schema`).
+    ctx.data_unchecked::<ApiState>()
+}
+
+fn store<'a>(ctx: &Context<'a>) -> &'a Store {
+    &state(ctx).store
+}
+
+fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<StoreLoader> {
+    ctx.data_unchecked::<DataLoader<StoreLoader>>()
+}

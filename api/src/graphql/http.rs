@@ -1,0 +1,405 @@
+//! GraphQL over HTTP, as its specification says: `POST` with `application/json`, `GET` with the
+//! request in the query string (queries only; a mutation is 405), and status codes by the media
+//! type the client accepts. With `application/graphql-response+json` (the default, also for
+//! `*/*`) a request that cannot run (unparseable, invalid, unknown operation, bad variables) is
+//! 400 and carries no `data`; with `application/json` it is 200, as older clients expect.
+
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+};
+use async_graphql::{ServerError, Variables};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::auth::Refusal;
+use super::errors::code;
+use crate::AppState;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
+const JSON: &str = "application/json; charset=utf-8";
+
+/// Limits on what one request may ask, each a flag.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_aliases: usize,
+    pub max_query_bytes: usize,
+    pub introspection: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 5_000,
+            max_aliases: 30,
+            max_query_bytes: 32 * 1024,
+            introspection: true,
+        }
+    }
+}
+
+/// The largest POST body read, whatever the query limit: variables come on top of the query.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl Media {
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+            Self::Json => JSON,
+        }
+    }
+}
+
+/// The request's parameters, from the query string or the JSON body.
+#[derive(Debug, Default)]
+struct Params {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Value>>,
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let mut params = Params::default();
+    for (name, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match name.as_ref() {
+            "query" => params.query = Some(value.into_owned()),
+            "operationName" => params.operation_name = Some(value.into_owned()),
+            "variables" => match serde_json::from_str::<Value>(&value) {
+                Ok(Value::Object(map)) => params.variables = Some(map),
+                Ok(Value::Null) => {}
+                _ => return bad_request(media, "`variables` must be a JSON object"),
+            },
+            _ => {}
+        }
+    }
+    execute(&state, &headers, media, params, true).await
+}
+
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    if let Err(message) = check_content_type(&headers) {
+        return refuse(
+            Media::Json,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code::BAD_REQUEST,
+            message,
+        );
+    }
+    if body.len() > MAX_BODY_BYTES {
+        return refuse(
+            media,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            code::QUERY_TOO_LARGE,
+            format!("the request body is over {MAX_BODY_BYTES} bytes"),
+        );
+    }
+    let object = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(object)) => object,
+        Ok(Value::Array(_)) => {
+            return bad_request(
+                media,
+                "batched requests are not supported; send one operation per request",
+            );
+        }
+        Ok(_) => return bad_request(media, "the body must be a JSON object with a `query`"),
+        Err(err) => return bad_request(media, format!("the body is not JSON: {err}")),
+    };
+    let mut params = Params::default();
+    match object.get("query") {
+        Some(Value::String(query)) => params.query = Some(query.clone()),
+        None | Some(Value::Null) => {}
+        Some(_) => return bad_request(media, "`query` must be a string"),
+    }
+    match object.get("operationName") {
+        Some(Value::String(name)) => params.operation_name = Some(name.clone()),
+        None | Some(Value::Null) => {}
+        Some(_) => return bad_request(media, "`operationName` must be a string"),
+    }
+    match object.get("variables") {
+        Some(Value::Object(map)) => params.variables = Some(map.clone()),
+        None | Some(Value::Null) => {}
+        Some(_) => return bad_request(media, "`variables` must be an object"),
+    }
+    match object.get("extensions") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        Some(_) => return bad_request(media, "`extensions` must be an object"),
+    }
+    execute(&state, &headers, media, params, false).await
+}
+
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: Media,
+    params: Params,
+    is_get: bool,
+) -> Response {
+    let scope = match state.api_keys.scope_of_headers(headers) {
+        Ok(scope) => scope,
+        Err(refusal) => return unauthenticated(media, refusal),
+    };
+    let Some(query) = params.query else {
+        return bad_request(media, "the request has no `query`");
+    };
+    let limits = &state.graphql_limits;
+    if query.len() > limits.max_query_bytes {
+        return refuse(
+            media,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            code::QUERY_TOO_LARGE,
+            format!(
+                "the query is {} bytes, over the limit of {} (--graphql-max-query-bytes)",
+                query.len(),
+                limits.max_query_bytes
+            ),
+        );
+    }
+    let mut request = async_graphql::Request::new(query)
+        .data(scope)
+        .data(super::loaders_for(&state.store));
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        request = request.variables(Variables::from_json(Value::Object(variables)));
+    }
+    let operation_name = request.operation_name.clone();
+    let document = match request.parsed_query() {
+        Ok(document) => document,
+        Err(err) => return request_error(media, vec![with_code(err, code::GRAPHQL_PARSE_FAILED)]),
+    };
+    let aliases = count_aliases(document);
+    if aliases > limits.max_aliases {
+        return refuse(
+            media,
+            StatusCode::BAD_REQUEST,
+            code::TOO_MANY_ALIASES,
+            format!(
+                "the query has {aliases} aliases, over the limit of {} (--graphql-max-aliases)",
+                limits.max_aliases
+            ),
+        );
+    }
+    if is_get && is_mutation(document, operation_name.as_deref()) {
+        let mut response = refuse(
+            media,
+            StatusCode::METHOD_NOT_ALLOWED,
+            code::BAD_REQUEST,
+            "mutations are sent with POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+
+    let response = state.schema.execute(request).await;
+    let before_execution = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|err| err.path.is_empty());
+    if before_execution {
+        let errors = response
+            .errors
+            .into_iter()
+            .map(|err| with_code(err, code::GRAPHQL_VALIDATION_FAILED))
+            .collect();
+        return request_error(media, errors);
+    }
+    let mut body = Map::new();
+    body.insert(
+        "data".into(),
+        serde_json::to_value(&response.data).unwrap_or(Value::Null),
+    );
+    if !response.errors.is_empty() {
+        body.insert(
+            "errors".into(),
+            serde_json::to_value(&response.errors).unwrap_or_default(),
+        );
+    }
+    if !response.extensions.is_empty() {
+        body.insert(
+            "extensions".into(),
+            serde_json::to_value(&response.extensions).unwrap_or_default(),
+        );
+    }
+    reply(media, StatusCode::OK, Value::Object(body))
+}
+
+/// The media type of the answer, from `Accept`; `None` when the client accepts neither.
+fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Media::GraphqlResponseJson);
+    };
+    accept.split(',').find_map(|range| {
+        let essence = range
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        match essence.as_str() {
+            "application/graphql-response+json" | "*/*" | "application/*" => {
+                Some(Media::GraphqlResponseJson)
+            }
+            "application/json" => Some(Media::Json),
+            _ => None,
+        }
+    })
+}
+
+fn not_acceptable() -> Response {
+    refuse(
+        Media::Json,
+        StatusCode::NOT_ACCEPTABLE,
+        code::BAD_REQUEST,
+        "the answer is application/graphql-response+json or application/json; accept one of them",
+    )
+}
+
+/// Checks that a POST body is JSON in UTF-8; the error says what to send instead.
+fn check_content_type(headers: &HeaderMap) -> Result<(), &'static str> {
+    const SEND_JSON: &str = "send the request as Content-Type: application/json";
+    let value = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(SEND_JSON)?;
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+    if essence != "application/json" {
+        return Err(SEND_JSON);
+    }
+    for parameter in parts {
+        if let Some((name, charset)) = parameter.split_once('=')
+            && name.trim().eq_ignore_ascii_case("charset")
+            && !charset
+                .trim()
+                .trim_matches('"')
+                .eq_ignore_ascii_case("utf-8")
+        {
+            return Err("only the utf-8 charset is accepted");
+        }
+    }
+    Ok(())
+}
+
+fn with_code(mut err: ServerError, fallback: &'static str) -> ServerError {
+    let extensions = err.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", fallback);
+    }
+    err
+}
+
+fn reply(media: Media, status: StatusCode, body: Value) -> Response {
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    (
+        status,
+        [(header::CONTENT_TYPE, media.content_type())],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Errors found before execution: 400 with the GraphQL response media type, 200 with JSON.
+fn request_error(media: Media, errors: Vec<ServerError>) -> Response {
+    let status = match media {
+        Media::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+        Media::Json => StatusCode::OK,
+    };
+    reply(media, status, json!({ "errors": errors }))
+}
+
+/// A request that is not a well-formed GraphQL-over-HTTP request: always 400.
+fn bad_request(media: Media, message: impl Into<String>) -> Response {
+    refuse(media, StatusCode::BAD_REQUEST, code::BAD_REQUEST, message)
+}
+
+fn refuse(
+    media: Media,
+    status: StatusCode,
+    error_code: &'static str,
+    message: impl Into<String>,
+) -> Response {
+    let message = message.into();
+    reply(
+        media,
+        status,
+        json!({ "errors": [{ "message": message, "extensions": { "code": error_code } }] }),
+    )
+}
+
+fn unauthenticated(media: Media, refusal: Refusal) -> Response {
+    let message = match refusal {
+        Refusal::Missing => "this API needs a key: send Authorization: Bearer <key>",
+        Refusal::Wrong => "the API key is not valid",
+    };
+    let mut response = refuse(
+        media,
+        StatusCode::UNAUTHORIZED,
+        code::UNAUTHENTICATED,
+        message,
+    );
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+fn is_mutation(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    let ty = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            operations.get(name).map(|operation| operation.node.ty)
+        }
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    ty == Some(OperationType::Mutation)
+}
+
+/// Aliases written anywhere in the document: each costs a resolver run, and thousands of them
+/// are a cheap way to make one request do a great deal.
+fn count_aliases(document: &ExecutableDocument) -> usize {
+    fn walk(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    usize::from(field.node.alias.is_some()) + walk(&field.node.selection_set.node)
+                }
+                Selection::InlineFragment(fragment) => walk(&fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let operations: usize = document
+        .operations
+        .iter()
+        .map(|(_, operation)| walk(&operation.node.selection_set.node))
+        .sum();
+    let fragments: usize = document
+        .fragments
+        .values()
+        .map(|fragment| walk(&fragment.node.selection_set.node))
+        .sum();
+    operations + fragments
+}

@@ -1,0 +1,190 @@
+//! The root `Query` type.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+
+use super::auth::AdminOnly;
+use super::connection::Connection;
+use super::errors::{ReadResultExt, code, coded};
+use super::loaders::{ContactId, ContactPhone, MessageId};
+use super::types::*;
+use super::{loader, store};
+
+#[derive(Debug)]
+pub struct Query;
+
+/// Counts a dashboard shows, kept up to date as events arrive.
+#[derive(SimpleObject, Debug)]
+pub struct Totals {
+    pub contacts: i32,
+    pub subscribed: i32,
+    pub unsubscribed: i32,
+    /// Contacts with at least one bounce.
+    pub bounced: i32,
+}
+
+fn int(value: i64) -> i32 {
+    i32::try_from(value.max(0)).unwrap_or(i32::MAX)
+}
+
+#[Object]
+impl Query {
+    /// Contacts, most recently updated first by default.
+    #[allow(clippy::too_many_arguments)]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ContactFilter>,
+        order_by: Option<Vec<ContactsOrderBy>>,
+    ) -> async_graphql::Result<Connection<Contact>> {
+        let page = page(first, after.as_deref(), last, before.as_deref())?;
+        contact::list(ctx, filter, order_by, page).await
+    }
+
+    /// One contact, by Mobiniti's id or by phone (any format).
+    async fn contact(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        phone: Option<String>,
+    ) -> async_graphql::Result<Option<Contact>> {
+        let found = match (id, phone) {
+            (Some(id), None) => loader(ctx).load_one(ContactId(id.0)).await,
+            (None, Some(phone)) => {
+                let phone = normalized_phone(ctx, &phone)?;
+                loader(ctx).load_one(ContactPhone(phone)).await
+            }
+            _ => {
+                return Err(coded(
+                    code::BAD_USER_INPUT,
+                    "give exactly one of `id` and `phone`",
+                ));
+            }
+        };
+        Ok(found.gql()?.map(Contact))
+    }
+
+    /// Messages, newest first by default.
+    #[allow(clippy::too_many_arguments)]
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<MessageFilter>,
+        order_by: Option<Vec<MessagesOrderBy>>,
+    ) -> async_graphql::Result<Connection<Message>> {
+        let page = page(first, after.as_deref(), last, before.as_deref())?;
+        let filter = filter.unwrap_or_default().into_store(ctx)?;
+        message::list_filtered(ctx, filter, order_by, page).await
+    }
+
+    async fn message(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Message>> {
+        Ok(loader(ctx)
+            .load_one(MessageId(id.0))
+            .await
+            .gql()?
+            .map(Message))
+    }
+
+    /// The latest status of each outbound message for each recipient, newest first by default.
+    #[allow(clippy::too_many_arguments)]
+    async fn delivery_statuses(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<DeliveryStatusFilter>,
+        order_by: Option<Vec<DeliveryStatusesOrderBy>>,
+    ) -> async_graphql::Result<Connection<DeliveryStatus>> {
+        let page = page(first, after.as_deref(), last, before.as_deref())?;
+        let filter = filter.unwrap_or_default().into_store(ctx)?;
+        delivery_status::list_filtered(ctx, filter, order_by, page).await
+    }
+
+    /// Every delivery status code seen, with its latest text and flags and how many have it.
+    async fn delivery_status_codes(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<DeliveryStatusCode>> {
+        let codes = store(ctx).delivery_status_codes().await.gql()?;
+        Ok(codes.into_iter().map(DeliveryStatusCode::from).collect())
+    }
+
+    /// Rejected messages, newest first by default.
+    #[allow(clippy::too_many_arguments)]
+    async fn rejections(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<RejectionFilter>,
+        order_by: Option<Vec<RejectionsOrderBy>>,
+    ) -> async_graphql::Result<Connection<Rejection>> {
+        let page = page(first, after.as_deref(), last, before.as_deref())?;
+        rejection::list(ctx, filter, order_by, page).await
+    }
+
+    /// The event log, in position order by default.
+    #[allow(clippy::too_many_arguments)]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<EventFilter>,
+        order_by: Option<Vec<EventsOrderBy>>,
+    ) -> async_graphql::Result<Connection<Event>> {
+        let page = page(first, after.as_deref(), last, before.as_deref())?;
+        let filter = filter.unwrap_or_default().into_store(ctx)?;
+        event::list_filtered(ctx, filter, order_by, page).await
+    }
+
+    /// One event, by the `event_id` its webhook was answered with.
+    async fn event(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Event>> {
+        let Ok(id) = uuid::Uuid::parse_str(&id.0) else {
+            return Err(coded(code::BAD_USER_INPUT, "an event id is a UUID"));
+        };
+        let found = store(ctx).events_by_ids(&[id]).await.gql()?;
+        Ok(found.into_iter().next().map(Event))
+    }
+
+    /// Deliveries that failed validation, newest first by default. Needs an admin key.
+    #[graphql(guard = "AdminOnly")]
+    #[allow(clippy::too_many_arguments)]
+    async fn quarantine(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<QuarantineFilter>,
+        order_by: Option<Vec<QuarantineOrderBy>>,
+    ) -> async_graphql::Result<Connection<QuarantinedDelivery>> {
+        let page = page(first, after.as_deref(), last, before.as_deref())?;
+        quarantine::list(ctx, filter, order_by, page).await
+    }
+
+    /// Contact totals, read from counts the projections keep.
+    async fn totals(&self, ctx: &Context<'_>) -> async_graphql::Result<Totals> {
+        let totals = store(ctx).totals().await.gql()?;
+        Ok(Totals {
+            contacts: int(totals.contacts),
+            subscribed: int(totals.subscribed),
+            unsubscribed: int(totals.contacts - totals.subscribed),
+            bounced: int(totals.bounced),
+        })
+    }
+}

@@ -1,0 +1,54 @@
+//! The GraphQL output types, one module per family, each converted from its storage model.
+
+pub mod contact;
+pub mod delivery_status;
+pub mod event;
+pub mod message;
+pub mod quarantine;
+pub mod rejection;
+
+pub use contact::{Contact, ContactFilter, ContactsOrderBy};
+pub use delivery_status::{
+    DeliveryStatus, DeliveryStatusCode, DeliveryStatusFilter, DeliveryStatusesOrderBy,
+};
+pub use event::{Event, EventFilter, EventKind, EventsOrderBy};
+pub use message::{Message, MessageFilter, MessagesOrderBy};
+pub use quarantine::{QuarantineFilter, QuarantineOrderBy, QuarantinedDelivery};
+pub use rejection::{Rejection, RejectionFilter, RejectionsOrderBy};
+
+use async_graphql::Context;
+
+use super::errors::{code, coded};
+use crate::store::PageRequest;
+
+/// Relay's page arguments, checked.
+pub fn page(
+    first: Option<i32>,
+    after: Option<&str>,
+    last: Option<i32>,
+    before: Option<&str>,
+) -> async_graphql::Result<PageRequest> {
+    PageRequest::new(first, after, last, before)
+        .map_err(|err| coded(code::BAD_USER_INPUT, err.to_string()))
+}
+
+/// The one ordering of an `orderBy` list (a single value also reads as a list of one).
+pub fn single_order<T: Copy>(order_by: Option<Vec<T>>, default: T) -> async_graphql::Result<T> {
+    match order_by.as_deref() {
+        None | Some([]) => Ok(default),
+        Some([order]) => Ok(*order),
+        Some(_) => Err(coded(
+            code::BAD_USER_INPUT,
+            "orderBy takes one ordering; every ordering already ends with a unique key",
+        )),
+    }
+}
+
+/// A phone number in any format, as E.164.
+pub fn normalized_phone(ctx: &Context<'_>, raw: &str) -> async_graphql::Result<String> {
+    super::state(ctx)
+        .normalizer
+        .phones
+        .normalize(raw)
+        .map_err(|err| coded(code::BAD_USER_INPUT, err.to_string()))
+}

@@ -1,0 +1,184 @@
+//! `Event`: one delivery in the log, as received.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use entity::events;
+
+use super::{Contact, normalized_phone, single_order};
+use crate::graphql::connection::{Connection, counter};
+use crate::graphql::errors::ReadResultExt;
+use crate::graphql::loaders::ContactId;
+use crate::graphql::scalars::Position;
+use crate::graphql::{loader, store};
+use crate::store::{self as db};
+use crate::webhooks::WebhookKind;
+
+#[derive(Debug, Clone)]
+pub struct Event(pub events::Model);
+
+/// The six Mobiniti webhooks.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    InboundMessage,
+    Unsubscribe,
+    Bounce,
+    DeliveryReport,
+    ContactStatus,
+    Rejection,
+}
+
+impl From<EventKind> for WebhookKind {
+    fn from(kind: EventKind) -> Self {
+        match kind {
+            EventKind::InboundMessage => Self::InboundMessage,
+            EventKind::Unsubscribe => Self::Unsubscribe,
+            EventKind::Bounce => Self::Bounce,
+            EventKind::DeliveryReport => Self::DeliveryReport,
+            EventKind::ContactStatus => Self::ContactStatus,
+            EventKind::Rejection => Self::Rejection,
+        }
+    }
+}
+
+impl From<WebhookKind> for EventKind {
+    fn from(kind: WebhookKind) -> Self {
+        match kind {
+            WebhookKind::InboundMessage => Self::InboundMessage,
+            WebhookKind::Unsubscribe => Self::Unsubscribe,
+            WebhookKind::Bounce => Self::Bounce,
+            WebhookKind::DeliveryReport => Self::DeliveryReport,
+            WebhookKind::ContactStatus => Self::ContactStatus,
+            WebhookKind::Rejection => Self::Rejection,
+        }
+    }
+}
+
+/// Stored kind names for a list of kinds.
+pub fn kind_names(kinds: Option<Vec<EventKind>>) -> Option<Vec<String>> {
+    kinds.map(|kinds| {
+        kinds
+            .into_iter()
+            .map(|kind| WebhookKind::from(kind).as_str().to_owned())
+            .collect()
+    })
+}
+
+/// Filters on the log; every field given must hold.
+#[derive(InputObject, Debug, Default)]
+pub struct EventFilter {
+    /// Any of these kinds.
+    pub kinds: Option<Vec<EventKind>>,
+    pub contact_id: Option<ID>,
+    /// The contact's phone in any format.
+    pub phone: Option<String>,
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_to: Option<DateTime<Utc>>,
+    /// Positions after this one.
+    pub after_position: Option<Position>,
+    /// Positions before this one.
+    pub before_position: Option<Position>,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventsOrderBy {
+    PositionAsc,
+    PositionDesc,
+}
+
+impl EventFilter {
+    pub fn into_store(self, ctx: &Context<'_>) -> async_graphql::Result<db::EventFilter> {
+        Ok(db::EventFilter {
+            kinds: kind_names(self.kinds),
+            contact_id: self.contact_id.map(|id| id.0),
+            phone: self.phone.map(|p| normalized_phone(ctx, &p)).transpose()?,
+            received_from: self.received_from,
+            received_to: self.received_to,
+            after_position: self.after_position.map(|p| p.0),
+            before_position: self.before_position.map(|p| p.0),
+        })
+    }
+}
+
+impl From<EventsOrderBy> for db::EventOrder {
+    fn from(order: EventsOrderBy) -> Self {
+        match order {
+            EventsOrderBy::PositionAsc => Self::PositionAsc,
+            EventsOrderBy::PositionDesc => Self::PositionDesc,
+        }
+    }
+}
+
+/// A page of events matching a store filter.
+pub async fn list_filtered(
+    ctx: &Context<'_>,
+    filter: db::EventFilter,
+    order_by: Option<Vec<EventsOrderBy>>,
+    page_request: db::PageRequest,
+) -> async_graphql::Result<Connection<Event>> {
+    let order = single_order(order_by, EventsOrderBy::PositionAsc)?;
+    let store = store(ctx).clone();
+    let page = store
+        .events(&filter, order.into(), &page_request)
+        .await
+        .gql()?;
+    Ok(Connection::new(
+        page,
+        Event,
+        counter(move || {
+            let (store, filter) = (store.clone(), filter.clone());
+            async move { store.count_events(&filter).await }
+        }),
+    ))
+}
+
+#[Object]
+impl Event {
+    /// The `event_id` a webhook was answered with.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The place in the log: from 1, without gaps, in commit order.
+    async fn position(&self) -> Position {
+        Position(self.0.position)
+    }
+
+    async fn kind(&self) -> Option<EventKind> {
+        WebhookKind::from_name(&self.0.kind).map(EventKind::from)
+    }
+
+    async fn received_at(&self) -> DateTime<Utc> {
+        self.0.received_at
+    }
+
+    /// The payload's own time: when an inbound text was received, when a contact changed.
+    async fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        self.0.occurred_at
+    }
+
+    /// The JSON as received, unknown fields included.
+    async fn payload(&self) -> async_graphql::Json<serde_json::Value> {
+        async_graphql::Json(self.0.payload.clone())
+    }
+
+    /// How many times this delivery arrived (redeliveries are counted, not stored again).
+    async fn deliveries(&self) -> i32 {
+        self.0.deliveries
+    }
+
+    async fn last_seen_at(&self) -> DateTime<Utc> {
+        self.0.last_seen_at
+    }
+
+    /// The contact the event is about, where the payload names one.
+    async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
+        let Some(id) = &self.0.contact_id else {
+            return Ok(None);
+        };
+        Ok(loader(ctx)
+            .load_one(ContactId(id.clone()))
+            .await
+            .gql()?
+            .map(Contact))
+    }
+}

@@ -1,0 +1,87 @@
+//! `Rejection`: a message Mobiniti reported as failed.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use entity::rejections;
+
+use super::single_order;
+use crate::graphql::connection::{Connection, counter};
+use crate::graphql::errors::ReadResultExt;
+use crate::graphql::scalars::Position;
+use crate::graphql::store;
+use crate::store::{self as db};
+
+#[derive(Debug, Clone)]
+pub struct Rejection(pub rejections::Model);
+
+#[derive(InputObject, Debug, Default)]
+pub struct RejectionFilter {
+    pub code: Option<String>,
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_to: Option<DateTime<Utc>>,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectionsOrderBy {
+    ReceivedAtAsc,
+    ReceivedAtDesc,
+}
+
+pub async fn list(
+    ctx: &Context<'_>,
+    filter: Option<RejectionFilter>,
+    order_by: Option<Vec<RejectionsOrderBy>>,
+    page_request: db::PageRequest,
+) -> async_graphql::Result<Connection<Rejection>> {
+    let filter = filter.unwrap_or_default();
+    let filter = db::RejectionFilter {
+        code: filter.code,
+        received_from: filter.received_from,
+        received_to: filter.received_to,
+    };
+    let order = match single_order(order_by, RejectionsOrderBy::ReceivedAtDesc)? {
+        RejectionsOrderBy::ReceivedAtAsc => db::RejectionOrder::ReceivedAtAsc,
+        RejectionsOrderBy::ReceivedAtDesc => db::RejectionOrder::ReceivedAtDesc,
+    };
+    let store = store(ctx).clone();
+    let page = store
+        .rejections(&filter, order, &page_request)
+        .await
+        .gql()?;
+    Ok(Connection::new(
+        page,
+        Rejection,
+        counter(move || {
+            let (store, filter) = (store.clone(), filter.clone());
+            async move { store.count_rejections(&filter).await }
+        }),
+    ))
+}
+
+#[Object]
+impl Rejection {
+    /// The id of the event that carried the rejection.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    async fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    async fn received_at(&self) -> DateTime<Utc> {
+        self.0.received_at
+    }
+
+    async fn event_position(&self) -> Position {
+        Position(self.0.event_position)
+    }
+}

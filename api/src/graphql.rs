@@ -7,13 +7,15 @@
 pub mod auth;
 mod connection;
 pub mod errors;
+mod graphiql;
 mod http;
 mod loaders;
+mod prefetch;
 mod query;
 mod scalars;
 mod types;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
 use axum::Router;
 use axum::routing::get;
@@ -57,12 +59,21 @@ pub fn sdl() -> String {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/graphql", get(http::get).post(http::post))
+    Router::new()
+        .route("/graphql", get(http::get).post(http::post))
+        .route("/graphql/assets/{file}", get(graphiql::asset))
 }
 
+/// The request's loaders, caching what they read for the request's lifetime only.
+type Loader = DataLoader<StoreLoader, HashMapCache>;
+
 /// Per-request data: fresh loaders, so nothing is cached from one request to the next.
-fn loaders_for(store: &Store) -> DataLoader<StoreLoader> {
-    DataLoader::new(StoreLoader::new(store.clone()), tokio::spawn)
+fn loaders_for(store: &Store) -> Loader {
+    DataLoader::with_cache(
+        StoreLoader::new(store.clone()),
+        tokio::spawn,
+        HashMapCache::default(),
+    )
 }
 
 fn state<'a>(ctx: &Context<'a>) -> &'a ApiState {
@@ -74,6 +85,6 @@ fn store<'a>(ctx: &Context<'a>) -> &'a Store {
     &state(ctx).store
 }
 
-fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<StoreLoader> {
-    ctx.data_unchecked::<DataLoader<StoreLoader>>()
+fn loader<'a>(ctx: &Context<'a>) -> &'a Loader {
+    ctx.data_unchecked::<Loader>()
 }

@@ -12,7 +12,7 @@
 //! - [`store`]: the event log ([`store::Store::append`]), the projections derived from it, the
 //!   quarantine, and `rebuild`.
 //! - [`graphql`]: the GraphQL API over the store, and its HTTP handling.
-//! - [`health`]: liveness and readiness.
+//! - [`health`]: liveness and readiness; [`metrics`]: Prometheus metrics.
 //!
 //! [`app`] builds the router from a state; [`run`] serves it on a listener until a shutdown
 //! signal, which is what the binary and the tests both start.
@@ -21,6 +21,7 @@ pub mod config;
 pub mod error;
 pub mod graphql;
 pub mod health;
+pub mod metrics;
 pub mod phone;
 mod rebuild;
 pub mod setup;
@@ -71,6 +72,7 @@ pub fn app(state: AppState) -> Router {
         .merge(webhooks::router())
         .merge(graphql::router())
         .merge(health::router())
+        .merge(metrics::router())
         .with_state(state)
         .layer(
             // The span names the path only: webhook URLs carry their token in the query string.

@@ -13,6 +13,9 @@ mod queries;
 mod rebuild;
 mod settings;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use sea_orm::{DatabaseConnection, DbErr};
 
 pub use append::{Appended, NewEvent};
@@ -61,6 +64,8 @@ impl From<DbErr> for ReadError {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// SQL statements sent so far, for `/metrics`.
+    statements: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -75,6 +80,11 @@ impl Store {
     /// Answers whether the store takes queries.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.db.ping().await.map_err(StoreError::Unavailable)
+    }
+
+    /// How many SQL statements this store has sent since it was opened.
+    pub fn statements_executed(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// The underlying connection, for the store's own submodules and for tests of the schema.

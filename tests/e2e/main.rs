@@ -10,6 +10,8 @@ mod dedupe;
 mod delivery_reports;
 mod durability;
 mod failures;
+mod graphql;
+mod graphql_access;
 mod projections;
 mod rebuild;
 mod webhooks;

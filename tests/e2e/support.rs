@@ -134,6 +134,57 @@ impl TestApp {
         serde_json::from_str(&text).expect("a receipt")
     }
 
+    /// Runs a GraphQL query over HTTP (POST, JSON) and returns the whole response body, failing
+    /// the test on anything but a 200.
+    pub async fn graphql(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        let response = self.graphql_request(None, query, variables).await;
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.expect("a JSON answer");
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Runs a GraphQL query and returns its `data`, failing the test on any error.
+    pub async fn query(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        let body = self.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "{body}");
+        body["data"].clone()
+    }
+
+    /// A GraphQL POST with an optional API key, answered as it comes.
+    pub async fn graphql_request(
+        &self,
+        key: Option<&str>,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&serde_json::json!({ "query": query, "variables": variables }));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        request.send().await.expect("the service answers")
+    }
+
+    /// SQL statements the service has sent, from `/metrics`.
+    pub async fn statements(&self) -> u64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        text.lines()
+            .find_map(|line| line.strip_prefix("mobiniti_store_statements_total "))
+            .and_then(|value| value.trim().parse().ok())
+            .expect("the statements counter")
+    }
+
     /// A connection of the test's own to the store, to check what was written.
     pub async fn store(&self) -> DatabaseConnection {
         Database::connect(self.db.url.as_str())

@@ -1,5 +1,7 @@
 //! Opening the store: durable settings for SQLite, timeouts so a dead store fails fast.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -42,13 +44,18 @@ impl Store {
             .map_sqlx_postgres_opts(move |postgres| {
                 postgres.options([("lock_timeout", format!("{}ms", timeout.as_millis()))])
             });
-        let db = Database::connect(connect)
+        let mut db = Database::connect(connect)
             .await
             .map_err(|source| StoreError::Connect {
                 url: redact_password(&options.url),
                 source,
             })?;
-        Ok(Self { db })
+        let statements = Arc::new(AtomicU64::new(0));
+        let counted = Arc::clone(&statements);
+        db.set_metric_callback(move |_| {
+            counted.fetch_add(1, Ordering::Relaxed);
+        });
+        Ok(Self { db, statements })
     }
 }
 

@@ -13,11 +13,11 @@ use crate::graphql::connection::{Connection, counter};
 use crate::graphql::errors::ReadResultExt;
 use crate::graphql::loaders::{EventsOfContact, Latest, MessagesOfPhone, StatusesOfRecipient};
 use crate::graphql::scalars::Position;
-use crate::graphql::{loader, store};
+use crate::graphql::{loader, prefetch, store};
 use crate::store::{self as db, Store};
 
 /// Rows a nested list returns when the client names no size.
-const NESTED_PAGE: i32 = 10;
+pub const NESTED_PAGE: i32 = 10;
 
 #[derive(Debug, Clone)]
 pub struct Contact(pub contacts::Model);
@@ -92,6 +92,8 @@ pub async fn list(
         .contacts(&filter, order.into(), &page_request)
         .await
         .gql()?;
+    let rows: Vec<&contacts::Model> = page.rows.iter().map(|(_, row)| row).collect();
+    prefetch::contacts(loader(ctx), ctx.field(), &rows).await?;
     Ok(Connection::new(
         page,
         Contact,

@@ -9,7 +9,7 @@ use crate::graphql::connection::{Connection, counter};
 use crate::graphql::errors::ReadResultExt;
 use crate::graphql::loaders::MessageId;
 use crate::graphql::scalars::Position;
-use crate::graphql::{loader, store};
+use crate::graphql::{loader, prefetch, store};
 use crate::store::{self as db};
 
 #[derive(Debug, Clone)]
@@ -101,6 +101,8 @@ pub async fn list_filtered(
         .delivery_statuses(&filter, order.into(), &page_request)
         .await
         .gql()?;
+    let rows: Vec<&delivery_statuses::Model> = page.rows.iter().map(|(_, row)| row).collect();
+    prefetch::delivery_statuses(loader(ctx), ctx.field(), &rows).await?;
     Ok(Connection::new(
         page,
         DeliveryStatus,

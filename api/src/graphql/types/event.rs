@@ -9,7 +9,7 @@ use crate::graphql::connection::{Connection, counter};
 use crate::graphql::errors::ReadResultExt;
 use crate::graphql::loaders::ContactId;
 use crate::graphql::scalars::Position;
-use crate::graphql::{loader, store};
+use crate::graphql::{loader, prefetch, store};
 use crate::store::{self as db};
 use crate::webhooks::WebhookKind;
 
@@ -121,6 +121,8 @@ pub async fn list_filtered(
         .events(&filter, order.into(), &page_request)
         .await
         .gql()?;
+    let rows: Vec<&events::Model> = page.rows.iter().map(|(_, row)| row).collect();
+    prefetch::events(loader(ctx), ctx.field(), &rows).await?;
     Ok(Connection::new(
         page,
         Event,

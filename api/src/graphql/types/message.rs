@@ -9,7 +9,7 @@ use crate::graphql::connection::{Connection, counter};
 use crate::graphql::errors::ReadResultExt;
 use crate::graphql::loaders::{ContactId, ContactPhone, StatusesOfMessage};
 use crate::graphql::scalars::Position;
-use crate::graphql::{loader, store};
+use crate::graphql::{loader, prefetch, store};
 use crate::store::{self as db};
 use crate::webhooks::category::Category;
 
@@ -132,6 +132,8 @@ pub async fn list_filtered(
         .messages(&filter, order.into(), &page_request)
         .await
         .gql()?;
+    let rows: Vec<&messages::Model> = page.rows.iter().map(|(_, row)| row).collect();
+    prefetch::messages(loader(ctx), ctx.field(), &rows).await?;
     Ok(Connection::new(
         page,
         Message,

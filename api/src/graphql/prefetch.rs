@@ -1,0 +1,202 @@
+//! Loads the nested fields a query selects for a whole page at once, before the nodes resolve.
+//!
+//! The loaders would batch nested look-ups anyway, but only those that arrive within their
+//! short delay; a slow sweep over a large page splits into several statements. Walking the
+//! selection and calling `load_many` once per nested field makes the count of statements a
+//! function of the query's shape alone, not of the page size or of timing. The loaders' cache
+//! then answers the nodes' own look-ups.
+
+use async_graphql::context::SelectionField;
+use async_graphql::{Name, Value};
+use entity::{contacts, delivery_statuses, events, messages};
+
+use super::Loader;
+use super::errors::ReadResultExt;
+use super::loaders::{
+    ContactId, ContactPhone, EventsOfContact, Latest, MessageId, MessagesOfPhone,
+    StatusesOfMessage, StatusesOfRecipient,
+};
+use super::types::contact::NESTED_PAGE;
+
+type Result = async_graphql::Result<()>;
+
+/// The node selections of a connection field: its `nodes`, and the `node` of its `edges`.
+fn nodes_of(connection: SelectionField<'_>) -> Vec<SelectionField<'_>> {
+    let mut nodes = Vec::new();
+    for field in connection.selection_set() {
+        match field.name() {
+            "nodes" => nodes.push(field),
+            "edges" => nodes.extend(field.selection_set().filter(|f| f.name() == "node")),
+            _ => {}
+        }
+    }
+    nodes
+}
+
+/// The page size a nested connection asks for, if it asks only for a first page in its
+/// default order (what the batched loaders answer).
+fn first_page_size(field: &SelectionField<'_>) -> Option<u64> {
+    let arguments: Vec<(Name, Value)> = field.arguments().ok()?;
+    let mut first = NESTED_PAGE;
+    for (name, value) in arguments {
+        match (name.as_str(), value) {
+            ("first", Value::Number(n)) => first = i32::try_from(n.as_i64()?).ok()?,
+            ("first", Value::Null) => {}
+            _ => return None,
+        }
+    }
+    u64::try_from(first).ok()
+}
+
+fn fields<'a>(
+    nodes: &'a [SelectionField<'a>],
+    name: &'a str,
+) -> impl Iterator<Item = SelectionField<'a>> + 'a {
+    nodes
+        .iter()
+        .flat_map(move |node| node.selection_set().filter(move |f| f.name() == name))
+}
+
+/// Prefetches what a page of contacts selects: messages, events, delivery statuses.
+pub async fn contacts(
+    loader: &Loader,
+    connection: SelectionField<'_>,
+    rows: &[&contacts::Model],
+) -> Result {
+    contact_nodes(loader, &nodes_of(connection), rows).await
+}
+
+async fn contact_nodes(
+    loader: &Loader,
+    nodes: &[SelectionField<'_>],
+    rows: &[&contacts::Model],
+) -> Result {
+    for field in fields(nodes, "messages") {
+        let Some(limit) = first_page_size(&field) else {
+            continue;
+        };
+        let keys = rows.iter().map(|c| Latest {
+            parent: MessagesOfPhone(c.phone.clone()),
+            limit,
+        });
+        let found = loader.load_many(keys).await.gql()?;
+        let children: Vec<messages::Model> = found.into_values().flatten().collect();
+        let children: Vec<&messages::Model> = children.iter().collect();
+        Box::pin(message_nodes(loader, &nodes_of(field), &children)).await?;
+    }
+    for field in fields(nodes, "events") {
+        let Some(limit) = first_page_size(&field) else {
+            continue;
+        };
+        let keys = rows.iter().map(|c| Latest {
+            parent: EventsOfContact(c.id.clone()),
+            limit,
+        });
+        let found = loader.load_many(keys).await.gql()?;
+        let children: Vec<events::Model> = found.into_values().flatten().collect();
+        let children: Vec<&events::Model> = children.iter().collect();
+        event_nodes(loader, &nodes_of(field), &children).await?;
+    }
+    for field in fields(nodes, "deliveryStatuses") {
+        let Some(limit) = first_page_size(&field) else {
+            continue;
+        };
+        let keys = rows.iter().map(|c| Latest {
+            parent: StatusesOfRecipient(c.phone.clone()),
+            limit,
+        });
+        let found = loader.load_many(keys).await.gql()?;
+        let children: Vec<delivery_statuses::Model> = found.into_values().flatten().collect();
+        let children: Vec<&delivery_statuses::Model> = children.iter().collect();
+        status_nodes(loader, &nodes_of(field), &children).await?;
+    }
+    Ok(())
+}
+
+/// Prefetches what a page of messages selects: delivery statuses and contacts.
+pub async fn messages(
+    loader: &Loader,
+    connection: SelectionField<'_>,
+    rows: &[&messages::Model],
+) -> Result {
+    message_nodes(loader, &nodes_of(connection), rows).await
+}
+
+async fn message_nodes(
+    loader: &Loader,
+    nodes: &[SelectionField<'_>],
+    rows: &[&messages::Model],
+) -> Result {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let statuses: Vec<SelectionField<'_>> = fields(nodes, "deliveryStatuses").collect();
+    if !statuses.is_empty() {
+        let keys = rows.iter().map(|m| StatusesOfMessage(m.id.clone()));
+        let found = loader.load_many(keys).await.gql()?;
+        let children: Vec<delivery_statuses::Model> = found.into_values().flatten().collect();
+        let children: Vec<&delivery_statuses::Model> = children.iter().collect();
+        status_nodes(loader, &statuses, &children).await?;
+    }
+    if fields(nodes, "contact").next().is_some() {
+        let by_id = rows
+            .iter()
+            .filter_map(|m| m.contact_id.clone().map(ContactId));
+        loader.load_many(by_id).await.gql()?;
+        let by_phone = rows
+            .iter()
+            .filter(|m| m.contact_id.is_none())
+            .map(|m| ContactPhone(m.phone.clone()));
+        loader.load_many(by_phone).await.gql()?;
+    }
+    Ok(())
+}
+
+/// Prefetches what a page of delivery statuses selects: their messages.
+pub async fn delivery_statuses(
+    loader: &Loader,
+    connection: SelectionField<'_>,
+    rows: &[&delivery_statuses::Model],
+) -> Result {
+    status_nodes(loader, &nodes_of(connection), rows).await
+}
+
+async fn status_nodes(
+    loader: &Loader,
+    nodes: &[SelectionField<'_>],
+    rows: &[&delivery_statuses::Model],
+) -> Result {
+    let wanted: Vec<SelectionField<'_>> = fields(nodes, "message").collect();
+    if wanted.is_empty() || rows.is_empty() {
+        return Ok(());
+    }
+    let keys = rows
+        .iter()
+        .filter_map(|s| s.message_id.clone().map(MessageId));
+    loader.load_many(keys).await.gql()?;
+    Ok(())
+}
+
+/// Prefetches what a page of events selects: their contacts.
+pub async fn events(
+    loader: &Loader,
+    connection: SelectionField<'_>,
+    rows: &[&events::Model],
+) -> Result {
+    event_nodes(loader, &nodes_of(connection), rows).await
+}
+
+async fn event_nodes(
+    loader: &Loader,
+    nodes: &[SelectionField<'_>],
+    rows: &[&events::Model],
+) -> Result {
+    if fields(nodes, "contact").next().is_none() || rows.is_empty() {
+        return Ok(());
+    }
+    let keys = rows
+        .iter()
+        .filter_map(|e| e.contact_id.clone().map(ContactId));
+    loader.load_many(keys).await.gql()?;
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! Who may ask what, how much one request may ask, and GraphQL over HTTP's status codes.
+
+use serde_json::json;
+
+use crate::support::{Backend, spawn_app, spawn_app_with};
+
+const READER: &str = "reader-key-0123456789";
+const ADMIN: &str = "admin-key-0123456789";
+
+on_every_store!(
+    api_keys_carry_read_and_admin_scopes,
+    total_count_is_read_only_when_selected,
+);
+
+async fn api_keys_carry_read_and_admin_scopes(backend: Backend) {
+    let keys = format!("read:{READER},admin:{ADMIN}");
+    let app = spawn_app_with(backend, &["--api-key", &keys]).await;
+    let query = "{ totals { contacts } }";
+
+    let anonymous = app.graphql_request(None, query, json!({})).await;
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
+    let body: serde_json::Value = anonymous.json().await.expect("JSON");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+
+    let wrong = app
+        .graphql_request(Some("not-a-key-0123456789"), query, json!({}))
+        .await;
+    assert_eq!(wrong.status(), 401);
+
+    let read = app.graphql_request(Some(READER), query, json!({})).await;
+    assert_eq!(read.status(), 200);
+
+    let forbidden = app
+        .graphql_request(Some(READER), "{ quarantine { totalCount } }", json!({}))
+        .await;
+    let body: serde_json::Value = forbidden.json().await.expect("JSON");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
+    assert_eq!(body["errors"][0]["path"], json!(["quarantine"]));
+
+    app.post("bounce", "not json").await;
+    let admin = app
+        .graphql_request(
+            Some(ADMIN),
+            "{ quarantine { totalCount nodes { kind errorCode body } } }",
+            json!({}),
+        )
+        .await;
+    let body: serde_json::Value = admin.json().await.expect("JSON");
+    assert_eq!(
+        body["data"]["quarantine"],
+        json!({"totalCount": 1, "nodes": [{"kind": "BOUNCE", "errorCode": "invalid_json", "body": "not json"}]})
+    );
+}
+
+async fn total_count_is_read_only_when_selected(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let filtered = "{ contacts(filter: {subscribed: true}) { nodes { id } } }";
+    let counted = "{ contacts(filter: {subscribed: true}) { totalCount nodes { id } } }";
+    let before = app.statements().await;
+    app.query(filtered, json!({})).await;
+    let without = app.statements().await - before;
+    let before = app.statements().await;
+    app.query(counted, json!({})).await;
+    let with = app.statements().await - before;
+    assert_eq!(
+        with,
+        without + 1,
+        "one COUNT, only when totalCount is asked for"
+    );
+}
+
+#[tokio::test]
+async fn the_limits_refuse_deep_wide_and_large_queries_with_a_reason() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            "--graphql-max-depth",
+            "6",
+            "--graphql-max-aliases",
+            "3",
+            "--graphql-max-query-bytes",
+            "2000",
+        ],
+    )
+    .await;
+    let deep =
+        "{ contacts { nodes { messages { nodes { contact { messages { nodes { id } } } } } } } }";
+    let response = app.graphql_request(None, deep, json!({})).await;
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("too deep"),
+        "{body}"
+    );
+    assert!(body.get("data").is_none(), "a refused request runs nothing");
+
+    let aliases = "{ a: totals { contacts } b: totals { contacts } c: totals { contacts } d: totals { contacts } }";
+    let response = app.graphql_request(None, aliases, json!({})).await;
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "TOO_MANY_ALIASES");
+
+    let large = format!("{{ totals {{ contacts }} }} # {}", "x".repeat(3000));
+    let response = app.graphql_request(None, &large, json!({})).await;
+    assert_eq!(response.status(), 413);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_TOO_LARGE");
+
+    let fine = app.query("{ a: totals { contacts } }", json!({})).await;
+    assert_eq!(fine["a"]["contacts"], 0);
+}
+
+#[tokio::test]
+async fn introspection_can_be_turned_off() {
+    let app = spawn_app_with(Backend::Sqlite, &["--disable-introspection"]).await;
+    let body = app
+        .graphql(
+            "{ __schema { queryType { name } } __type(name: \"Contact\") { name } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"],
+        json!({"__schema": null, "__type": null}),
+        "nothing of the schema shows"
+    );
+    let on = spawn_app(Backend::Sqlite).await;
+    let data = on
+        .query("{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert_eq!(data["__schema"]["queryType"]["name"], "Query");
+}
+
+#[tokio::test]
+async fn graphql_over_http_status_codes_follow_the_media_type() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let url = app.url("/graphql");
+    let post =
+        |accept: Option<&'static str>, content_type: Option<&'static str>, body: &'static str| {
+            let mut request = app.client.post(&url).body(body);
+            if let Some(accept) = accept {
+                request = request.header("accept", accept);
+            }
+            if let Some(content_type) = content_type {
+                request = request.header("content-type", content_type);
+            }
+            request.send()
+        };
+    let parse_error = r#"{"query": "{ totals {"}"#;
+    let graphql_json = post(
+        Some("application/graphql-response+json"),
+        Some("application/json"),
+        parse_error,
+    )
+    .await
+    .expect("answer");
+    assert_eq!(graphql_json.status(), 400);
+    assert!(
+        graphql_json.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("application/graphql-response+json")
+    );
+    let body: serde_json::Value = graphql_json.json().await.expect("JSON");
+    assert!(body.get("data").is_none());
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_PARSE_FAILED"
+    );
+
+    let legacy = post(
+        Some("application/json"),
+        Some("application/json"),
+        parse_error,
+    )
+    .await
+    .expect("answer");
+    assert_eq!(
+        legacy.status(),
+        200,
+        "application/json clients get 200 with errors"
+    );
+    assert!(
+        legacy.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("application/json")
+    );
+
+    let invalid = post(None, Some("application/json"), r#"{"query": "{ nope }"}"#)
+        .await
+        .expect("answer");
+    assert_eq!(
+        invalid.status(),
+        400,
+        "a validation error, by default media type"
+    );
+
+    let not_json = post(None, Some("application/json"), "{")
+        .await
+        .expect("answer");
+    assert_eq!(not_json.status(), 400);
+    let no_type = post(None, None, r#"{"query": "{ totals { contacts } }"}"#)
+        .await
+        .expect("answer");
+    assert_eq!(no_type.status(), 415);
+    let form = post(None, Some("application/x-www-form-urlencoded"), "query=x")
+        .await
+        .expect("answer");
+    assert_eq!(form.status(), 415);
+    let unacceptable = post(
+        Some("text/csv"),
+        Some("application/json"),
+        r#"{"query": "{ totals { contacts } }"}"#,
+    )
+    .await
+    .expect("answer");
+    assert_eq!(unacceptable.status(), 406);
+    let batch = post(
+        None,
+        Some("application/json"),
+        r#"[{"query": "{ totals { contacts } }"}]"#,
+    )
+    .await
+    .expect("answer");
+    assert_eq!(batch.status(), 400);
+
+    let get = app
+        .client
+        .get(&url)
+        .query(&[("query", "{ totals { contacts } }")])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(get.status(), 200);
+    let body: serde_json::Value = get.json().await.expect("JSON");
+    assert_eq!(body["data"]["totals"]["contacts"], 0);
+
+    let mutation = app
+        .client
+        .get(&url)
+        .query(&[("query", "mutation { nothing }")])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(mutation.status(), 405);
+    assert_eq!(mutation.headers()["allow"], "POST");
+}
+
+#[tokio::test]
+async fn an_open_api_is_refused_on_a_public_address() {
+    let config = <api::config::Cli as clap::Parser>::parse_from([
+        "mobiniti-events",
+        "--listen",
+        "0.0.0.0:0",
+    ]);
+    let address: std::net::SocketAddr = "0.0.0.0:8080".parse().expect("address");
+    let refusal = config
+        .config
+        .check_exposure(address)
+        .expect_err("refused without keys");
+    assert!(refusal.contains("API_KEYS"), "{refusal}");
+    assert!(
+        config
+            .config
+            .check_exposure("127.0.0.1:8080".parse().expect("address"))
+            .is_ok()
+    );
+    let keyed = <api::config::Cli as clap::Parser>::parse_from([
+        "mobiniti-events",
+        "--api-key",
+        "read:reader-key-0123456789",
+    ]);
+    assert!(keyed.config.check_exposure(address).is_ok());
+    let insecure =
+        <api::config::Cli as clap::Parser>::parse_from(["mobiniti-events", "--insecure-open-api"]);
+    assert!(insecure.config.check_exposure(address).is_ok());
+}
+
+#[test]
+fn the_committed_schema_matches_the_code() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
+        .expect("api/schema.graphql exists");
+    let current = api::graphql::sdl();
+    assert!(
+        committed == current,
+        "api/schema.graphql is stale: run `cargo run -- schema > api/schema.graphql`"
+    );
+}

@@ -14,4 +14,5 @@ mod graphql;
 mod graphql_access;
 mod projections;
 mod rebuild;
+mod stats;
 mod webhooks;

@@ -1,6 +1,7 @@
 //! The root `Query` type.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
 
 use super::auth::AdminOnly;
 use super::connection::Connection;
@@ -175,6 +176,31 @@ impl Query {
     ) -> async_graphql::Result<Connection<QuarantinedDelivery>> {
         let page = page(first, after.as_deref(), last, before.as_deref())?;
         quarantine::list(ctx, filter, order_by, page).await
+    }
+
+    /// Counts per hour or day from `from` to `to`, with buckets laid out in `timezone` (an IANA
+    /// name such as `America/New_York`): a day runs from local midnight to local midnight.
+    async fn stats(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        #[graphql(default_with = "StatsBucket::Day")] bucket: StatsBucket,
+        #[graphql(default = "UTC")] timezone: String,
+    ) -> async_graphql::Result<Vec<Stats>> {
+        let Ok(zone) = timezone.parse::<chrono_tz::Tz>() else {
+            return Err(coded(
+                code::BAD_USER_INPUT,
+                format!(
+                    "`{timezone}` is not a time zone; use an IANA name such as America/New_York"
+                ),
+            ));
+        };
+        let rows = store(ctx)
+            .stats(from, to, bucket.into(), zone)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(Stats::from).collect())
     }
 
     /// Contact totals, read from counts the projections keep.

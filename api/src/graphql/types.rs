@@ -6,6 +6,7 @@ pub mod event;
 pub mod message;
 pub mod quarantine;
 pub mod rejection;
+pub mod stats;
 
 pub use contact::{Contact, ContactFilter, ContactsOrderBy};
 pub use delivery_status::{
@@ -15,6 +16,7 @@ pub use event::{Event, EventFilter, EventKind, EventsOrderBy};
 pub use message::{Message, MessageFilter, MessagesOrderBy};
 pub use quarantine::{QuarantineFilter, QuarantineOrderBy, QuarantinedDelivery};
 pub use rejection::{Rejection, RejectionFilter, RejectionsOrderBy};
+pub use stats::{Stats, StatsBucket};
 
 use async_graphql::Context;
 

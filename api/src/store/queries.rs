@@ -7,6 +7,7 @@ mod events;
 mod messages;
 mod quarantine;
 mod rejections;
+mod stats;
 
 pub use contacts::{ContactFilter, ContactOrder, Totals};
 pub use delivery_statuses::{DeliveryStatusCode, DeliveryStatusFilter, DeliveryStatusOrder};
@@ -14,6 +15,7 @@ pub use events::{EventFilter, EventOrder};
 pub use messages::{MessageFilter, MessageOrder};
 pub use quarantine::{QuarantineFilter, QuarantineOrder};
 pub use rejections::{RejectionFilter, RejectionOrder};
+pub use stats::{Bucket, MAX_BUCKETS, StatsRow};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};

@@ -60,6 +60,13 @@ impl MigrationTrait for Migration {
                     .col(json_binary_null(Messages::Metadata))
                     .col(timestamp_with_time_zone(Messages::OccurredAt))
                     .col(big_integer(Messages::EventPosition))
+                    // The contact is projected before its inbound text, in the same transaction.
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_messages_contact")
+                            .from(Messages::Table, Messages::ContactId)
+                            .to(Contacts::Table, Contacts::Id),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -98,6 +105,13 @@ impl MigrationTrait for Migration {
                     .col(boolean(DeliveryStatuses::Bounce))
                     .col(timestamp_with_time_zone(DeliveryStatuses::ReportedAt))
                     .col(big_integer(DeliveryStatuses::EventPosition))
+                    // A report's messages are projected before its statuses.
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_delivery_statuses_message")
+                            .from(DeliveryStatuses::Table, DeliveryStatuses::MessageId)
+                            .to(Messages::Table, Messages::Id),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -123,7 +137,11 @@ impl MigrationTrait for Migration {
             manager,
             "idx_delivery_statuses_code",
             DeliveryStatuses::Table,
-            [DeliveryStatuses::Code, DeliveryStatuses::Id],
+            [
+                DeliveryStatuses::Code,
+                DeliveryStatuses::ReportedAt,
+                DeliveryStatuses::Id,
+            ],
         )
         .await?;
         index(

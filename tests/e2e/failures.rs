@@ -197,6 +197,18 @@ async fn postgres_cut_off() {
         .await
         .expect("answer");
     assert_eq!(ready.status(), 503, "not ready while the store is cut off");
+    let body = app
+        .graphql("{ contacts { nodes { id } } }", serde_json::json!({}))
+        .await;
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "STORE_UNAVAILABLE", "{body}");
+    let message = error["message"].as_str().expect("a message");
+    for internal in ["SELECT", "sqlx", "connection", "contacts"] {
+        assert!(
+            !message.contains(internal),
+            "the error leaks `{internal}`: {message}"
+        );
+    }
 
     proxy.restore();
     let mut recovered = None;

@@ -87,8 +87,7 @@ async fn the_limits_refuse_deep_wide_and_large_queries_with_a_reason() {
         ],
     )
     .await;
-    let deep =
-        "{ contacts { nodes { messages { nodes { contact { messages { nodes { id } } } } } } } }";
+    let deep = "{ contacts(first: 1) { nodes { messages(first: 1) { nodes { contact { messages(first: 1) { nodes { id } } } } } } } }";
     let response = app.graphql_request(None, deep, json!({})).await;
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = response.json().await.expect("JSON");
@@ -100,6 +99,22 @@ async fn the_limits_refuse_deep_wide_and_large_queries_with_a_reason() {
         "{body}"
     );
     assert!(body.get("data").is_none(), "a refused request runs nothing");
+
+    let wide = "{ contacts(first: 500) { nodes { messages(first: 500) { nodes { id body } } } } }";
+    let response = app.graphql_request(None, wide, json!({})).await;
+    assert_eq!(
+        response.status(),
+        400,
+        "500 × 500 rows is refused before it runs"
+    );
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("too complex"),
+        "{body}"
+    );
 
     let aliases = "{ a: totals { contacts } b: totals { contacts } c: totals { contacts } d: totals { contacts } }";
     let response = app.graphql_request(None, aliases, json!({})).await;

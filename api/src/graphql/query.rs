@@ -30,6 +30,7 @@ fn int(value: i64) -> i32 {
 #[Object]
 impl Query {
     /// Contacts, most recently updated first by default.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn contacts(
         &self,
@@ -69,6 +70,7 @@ impl Query {
     }
 
     /// Messages, newest first by default.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn messages(
         &self,
@@ -94,6 +96,7 @@ impl Query {
     }
 
     /// The latest status of each outbound message for each recipient, newest first by default.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn delivery_statuses(
         &self,
@@ -120,6 +123,7 @@ impl Query {
     }
 
     /// Rejected messages, newest first by default.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn rejections(
         &self,
@@ -136,6 +140,7 @@ impl Query {
     }
 
     /// The event log, in position order by default.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn events(
         &self,
@@ -162,7 +167,10 @@ impl Query {
     }
 
     /// Deliveries that failed validation, newest first by default. Needs an admin key.
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(
+        guard = "AdminOnly",
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn quarantine(
         &self,

@@ -34,6 +34,23 @@ pub fn page(
         .map_err(|err| coded(code::BAD_USER_INPUT, err.to_string()))
 }
 
+/// What a page of a top-level list may cost: each of its rows costs what its selection does.
+pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    rows(first, last, crate::store::page::DEFAULT_PAGE_SIZE) * child_complexity
+}
+
+/// What a page of a nested list may cost, per parent.
+pub fn nested_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    rows(first, last, contact::NESTED_PAGE as u64) * child_complexity
+}
+
+fn rows(first: Option<i32>, last: Option<i32>, default: u64) -> usize {
+    let asked = first
+        .or(last)
+        .map_or(default, |n| u64::try_from(n).unwrap_or(0));
+    usize::try_from(asked.max(1)).unwrap_or(usize::MAX)
+}
+
 /// The one ordering of an `orderBy` list (a single value also reads as a list of one).
 pub fn single_order<T: Copy>(order_by: Option<Vec<T>>, default: T) -> async_graphql::Result<T> {
     match order_by.as_deref() {

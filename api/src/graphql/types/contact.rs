@@ -6,8 +6,8 @@ use entity::contacts;
 
 use super::{DeliveryStatus, DeliveryStatusFilter, DeliveryStatusesOrderBy, EventsOrderBy};
 use super::{
-    Event, EventFilter, Message, MessageFilter, MessagesOrderBy, normalized_phone, page,
-    single_order,
+    Event, EventFilter, Message, MessageFilter, MessagesOrderBy, nested_cost, normalized_phone,
+    page, single_order,
 };
 use crate::graphql::connection::{Connection, counter};
 use crate::graphql::errors::ReadResultExt;
@@ -181,6 +181,7 @@ impl Contact {
     }
 
     /// Messages to and from this contact's phone, newest first by default.
+    #[graphql(complexity = "nested_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn messages(
         &self,
@@ -237,6 +238,7 @@ impl Contact {
     }
 
     /// Events about this contact, newest first by default.
+    #[graphql(complexity = "nested_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn events(
         &self,
@@ -294,6 +296,7 @@ impl Contact {
     }
 
     /// Delivery statuses reported for this contact's phone, newest first by default.
+    #[graphql(complexity = "nested_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn delivery_statuses(
         &self,

@@ -1,5 +1,7 @@
 //! `Contact`: a Mobiniti contact as its latest update describes it.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entity::contacts;
@@ -9,12 +11,14 @@ use super::{
     Event, EventFilter, Message, MessageFilter, MessagesOrderBy, nested_cost, normalized_phone,
     page, single_order,
 };
-use crate::graphql::connection::{Connection, counter};
+use crate::graphql::connection::{Connection, Counter, counter};
 use crate::graphql::errors::ReadResultExt;
-use crate::graphql::loaders::{EventsOfContact, Latest, MessagesOfPhone, StatusesOfRecipient};
+use crate::graphql::loaders::{
+    EventsOfContact, Latest, MessagesOfPhone, StatusesOfRecipient, StoreLoader,
+};
 use crate::graphql::scalars::Position;
 use crate::graphql::{loader, prefetch, store};
-use crate::store::{self as db, Store};
+use crate::store::{self as db, ReadError, Store};
 
 /// Rows a nested list returns when the client names no size.
 pub const NESTED_PAGE: i32 = 10;
@@ -194,6 +198,10 @@ impl Contact {
         order_by: Option<Vec<MessagesOrderBy>>,
     ) -> async_graphql::Result<Connection<Message>> {
         let phone = self.0.phone.clone();
+        let all = db::MessageFilter {
+            phone: Some(phone.clone()),
+            ..Default::default()
+        };
         if first_page_only(
             &after,
             last,
@@ -202,39 +210,28 @@ impl Contact {
             &order_by,
             MessagesOrderBy::OccurredAtDesc,
         ) {
-            let limit = u64::try_from(first.unwrap_or(NESTED_PAGE)).unwrap_or(0);
-            page(first, None, None, None)?;
-            let key = Latest {
-                parent: MessagesOfPhone(phone.clone()),
-                limit,
-            };
-            let rows = loader(ctx).load_one(key).await.gql()?.unwrap_or_default();
             let store = store(ctx).clone();
-            return Ok(Connection::new(
-                Store::latest_messages_page(rows, limit),
+            let count = counter(move || {
+                let (store, all) = (store.clone(), all.clone());
+                async move { store.count_messages(&all).await }
+            });
+            let parent = MessagesOfPhone(phone);
+            return first_page(
+                ctx,
+                first,
+                parent,
+                Store::latest_messages_page,
                 Message,
-                counter(move || {
-                    let (store, filter) = (
-                        store.clone(),
-                        db::MessageFilter {
-                            phone: Some(phone.clone()),
-                            ..Default::default()
-                        },
-                    );
-                    async move { store.count_messages(&filter).await }
-                }),
-            ));
+                count,
+            )
+            .await;
         }
-        let mut filter = filter.unwrap_or_default().into_store(ctx)?;
-        filter.phone = Some(phone);
-        let first = first.or(last.is_none().then_some(NESTED_PAGE));
-        super::message::list_filtered(
-            ctx,
-            filter,
-            order_by,
-            page(first, after.as_deref(), last, before.as_deref())?,
-        )
-        .await
+        let filter = db::MessageFilter {
+            phone: Some(phone),
+            ..filter.unwrap_or_default().into_store(ctx)?
+        };
+        let page = nested_page(first, after, last, before)?;
+        super::message::list_filtered(ctx, filter, order_by, page).await
     }
 
     /// Events about this contact, newest first by default.
@@ -251,6 +248,10 @@ impl Contact {
         order_by: Option<Vec<EventsOrderBy>>,
     ) -> async_graphql::Result<Connection<Event>> {
         let id = self.0.id.clone();
+        let all = db::EventFilter {
+            contact_id: Some(id.clone()),
+            ..Default::default()
+        };
         if first_page_only(
             &after,
             last,
@@ -259,40 +260,21 @@ impl Contact {
             &order_by,
             EventsOrderBy::PositionDesc,
         ) {
-            let limit = u64::try_from(first.unwrap_or(NESTED_PAGE)).unwrap_or(0);
-            page(first, None, None, None)?;
-            let key = Latest {
-                parent: EventsOfContact(id.clone()),
-                limit,
-            };
-            let rows = loader(ctx).load_one(key).await.gql()?.unwrap_or_default();
             let store = store(ctx).clone();
-            return Ok(Connection::new(
-                Store::latest_events_page(rows, limit),
-                Event,
-                counter(move || {
-                    let (store, filter) = (
-                        store.clone(),
-                        db::EventFilter {
-                            contact_id: Some(id.clone()),
-                            ..Default::default()
-                        },
-                    );
-                    async move { store.count_events(&filter).await }
-                }),
-            ));
+            let count = counter(move || {
+                let (store, all) = (store.clone(), all.clone());
+                async move { store.count_events(&all).await }
+            });
+            let parent = EventsOfContact(id);
+            return first_page(ctx, first, parent, Store::latest_events_page, Event, count).await;
         }
-        let mut filter = filter.unwrap_or_default().into_store(ctx)?;
-        filter.contact_id = Some(id);
-        let first = first.or(last.is_none().then_some(NESTED_PAGE));
+        let filter = db::EventFilter {
+            contact_id: Some(id),
+            ..filter.unwrap_or_default().into_store(ctx)?
+        };
         let order_by = Some(order_by.unwrap_or_else(|| vec![EventsOrderBy::PositionDesc]));
-        super::event::list_filtered(
-            ctx,
-            filter,
-            order_by,
-            page(first, after.as_deref(), last, before.as_deref())?,
-        )
-        .await
+        let page = nested_page(first, after, last, before)?;
+        super::event::list_filtered(ctx, filter, order_by, page).await
     }
 
     /// Delivery statuses reported for this contact's phone, newest first by default.
@@ -309,46 +291,70 @@ impl Contact {
         order_by: Option<Vec<DeliveryStatusesOrderBy>>,
     ) -> async_graphql::Result<Connection<DeliveryStatus>> {
         let phone = self.0.phone.clone();
-        if first_page_only(
-            &after,
-            last,
-            &before,
-            &filter,
-            &order_by,
-            DeliveryStatusesOrderBy::ReportedAtDesc,
-        ) {
-            let limit = u64::try_from(first.unwrap_or(NESTED_PAGE)).unwrap_or(0);
-            page(first, None, None, None)?;
-            let key = Latest {
-                parent: StatusesOfRecipient(phone.clone()),
-                limit,
-            };
-            let rows = loader(ctx).load_one(key).await.gql()?.unwrap_or_default();
+        let all = db::DeliveryStatusFilter {
+            recipient: Some(phone.clone()),
+            ..Default::default()
+        };
+        let default_order = DeliveryStatusesOrderBy::ReportedAtDesc;
+        if first_page_only(&after, last, &before, &filter, &order_by, default_order) {
             let store = store(ctx).clone();
-            return Ok(Connection::new(
-                Store::latest_statuses_page(rows, limit),
+            let count = counter(move || {
+                let (store, all) = (store.clone(), all.clone());
+                async move { store.count_delivery_statuses(&all).await }
+            });
+            let parent = StatusesOfRecipient(phone);
+            return first_page(
+                ctx,
+                first,
+                parent,
+                Store::latest_statuses_page,
                 DeliveryStatus,
-                counter(move || {
-                    let (store, filter) = (
-                        store.clone(),
-                        db::DeliveryStatusFilter {
-                            recipient: Some(phone.clone()),
-                            ..Default::default()
-                        },
-                    );
-                    async move { store.count_delivery_statuses(&filter).await }
-                }),
-            ));
+                count,
+            )
+            .await;
         }
-        let mut filter = filter.unwrap_or_default().into_store(ctx)?;
-        filter.recipient = Some(phone);
-        let first = first.or(last.is_none().then_some(NESTED_PAGE));
-        super::delivery_status::list_filtered(
-            ctx,
-            filter,
-            order_by,
-            page(first, after.as_deref(), last, before.as_deref())?,
-        )
-        .await
+        let filter = db::DeliveryStatusFilter {
+            recipient: Some(phone),
+            ..filter.unwrap_or_default().into_store(ctx)?
+        };
+        let page = nested_page(first, after, last, before)?;
+        super::delivery_status::list_filtered(ctx, filter, order_by, page).await
     }
+}
+
+/// Relay's arguments for a nested list, whose default size is [`NESTED_PAGE`].
+fn nested_page(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> async_graphql::Result<db::PageRequest> {
+    let first = first.or(last.is_none().then_some(NESTED_PAGE));
+    page(first, after.as_deref(), last, before.as_deref())
+}
+
+/// A nested list's first page in its default order, from the batched loader (which the
+/// page's prefetch has usually filled already).
+async fn first_page<P, R, N>(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    parent: P,
+    page_of: fn(Vec<R>, u64) -> db::Page<R>,
+    node: fn(R) -> N,
+    count: Counter,
+) -> async_graphql::Result<Connection<N>>
+where
+    P: Clone + Eq + std::hash::Hash + Send + Sync + 'static,
+    R: Clone + Send + Sync + 'static,
+    StoreLoader:
+        async_graphql::dataloader::Loader<Latest<P>, Value = Vec<R>, Error = Arc<ReadError>>,
+{
+    page(first, None, None, None)?;
+    let limit = u64::try_from(first.unwrap_or(NESTED_PAGE)).unwrap_or(0);
+    let rows = loader(ctx)
+        .load_one(Latest { parent, limit })
+        .await
+        .gql()?
+        .unwrap_or_default();
+    Ok(Connection::new(page_of(rows, limit), node, count))
 }

@@ -3,23 +3,26 @@
 //! type the client accepts. With `application/graphql-response+json` (the default, also for
 //! `*/*`) a request that cannot run (unparseable, invalid, unknown operation, bad variables) is
 //! 400 and carries no `data`; with `application/json` it is 200, as older clients expect.
+//!
+//! A browser's `GET /graphql` (`Accept` names `text/html`, no `query` parameter) gets the
+//! GraphiQL page of [`super::graphiql`] instead.
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{ServerError, Variables};
-use axum::body::Bytes;
+use axum::body::{Body, to_bytes};
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use super::auth::Refusal;
 use super::errors::code;
+use super::graphiql;
 use crate::AppState;
-
-const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
-const JSON: &str = "application/json; charset=utf-8";
 
 /// Limits on what one request may ask, each a flag.
 #[derive(Debug, Clone)]
@@ -34,7 +37,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_depth: 12,
+            // GraphiQL's schema query (graphql-js's introspection query) is 14 fields deep.
+            max_depth: 15,
             max_complexity: 5_000,
             max_aliases: 30,
             max_query_bytes: 32 * 1024,
@@ -55,8 +59,8 @@ enum Media {
 impl Media {
     fn content_type(self) -> &'static str {
         match self {
-            Self::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
-            Self::Json => JSON,
+            Self::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+            Self::Json => "application/json; charset=utf-8",
         }
     }
 }
@@ -69,23 +73,29 @@ struct Params {
     variables: Option<Map<String, Value>>,
 }
 
+/// `GET /graphql`: a query in the query string, or GraphiQL for a browser.
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
+    let raw = raw.unwrap_or_default();
+    let pairs = form_urlencoded::parse(raw.as_bytes());
+    if accepts_html(&headers) && !pairs.into_iter().any(|(name, _)| name == "query") {
+        return graphiql::page();
+    }
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
     let mut params = Params::default();
-    for (name, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+    for (name, value) in pairs {
         match name.as_ref() {
             "query" => params.query = Some(value.into_owned()),
             "operationName" => params.operation_name = Some(value.into_owned()),
-            "variables" => match serde_json::from_str::<Value>(&value) {
-                Ok(Value::Object(map)) => params.variables = Some(map),
-                Ok(Value::Null) => {}
-                _ => return bad_request(media, "`variables` must be a JSON object"),
+            // A JSON object, or `null` for none.
+            "variables" => match serde_json::from_str(&value) {
+                Ok(variables) => params.variables = variables,
+                Err(_) => return bad_request(media, "`variables` must be a JSON object"),
             },
             _ => {}
         }
@@ -93,7 +103,8 @@ pub async fn get(
     execute(&state, &headers, media, params, true).await
 }
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// `POST /graphql`: the request as a JSON object.
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
@@ -105,46 +116,49 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             message,
         );
     }
-    if body.len() > MAX_BODY_BYTES {
-        return refuse(
-            media,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            code::QUERY_TOO_LARGE,
-            format!("the request body is over {MAX_BODY_BYTES} bytes"),
-        );
-    }
-    let object = match serde_json::from_slice::<Value>(&body) {
-        Ok(Value::Object(object)) => object,
-        Ok(Value::Array(_)) => {
-            return bad_request(
-                media,
-                "batched requests are not supported; send one operation per request",
-            );
-        }
-        Ok(_) => return bad_request(media, "the body must be a JSON object with a `query`"),
-        Err(err) => return bad_request(media, format!("the body is not JSON: {err}")),
+    // Read here rather than by the `Bytes` extractor, whose own (larger) limit answers in plain
+    // text. The only other failure is a client that went away, which gets no answer anyway.
+    let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
+        let message = format!("the request body is over {MAX_BODY_BYTES} bytes");
+        return too_large(media, message);
     };
-    let mut params = Params::default();
-    match object.get("query") {
-        Some(Value::String(query)) => params.query = Some(query.clone()),
-        None | Some(Value::Null) => {}
-        Some(_) => return bad_request(media, "`query` must be a string"),
+    match params_of(&body) {
+        Ok(params) => execute(&state, &headers, media, params, false).await,
+        Err(message) => bad_request(media, message),
     }
-    match object.get("operationName") {
-        Some(Value::String(name)) => params.operation_name = Some(name.clone()),
-        None | Some(Value::Null) => {}
-        Some(_) => return bad_request(media, "`operationName` must be a string"),
+}
+
+/// The parameters of a POST body; the error says what is wrong with it.
+fn params_of(body: &[u8]) -> Result<Params, String> {
+    let mut object = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(object)) => object,
+        Ok(Value::Array(_)) => return Err(BATCH_REFUSED.into()),
+        Ok(_) => return Err("the body must be a JSON object with a `query`".into()),
+        Err(err) => return Err(format!("the body is not JSON: {err}")),
+    };
+    let params = Params {
+        query: member(&mut object, "query", "a string")?,
+        operation_name: member(&mut object, "operationName", "a string")?,
+        variables: member(&mut object, "variables", "an object")?,
+    };
+    member::<Map<String, Value>>(&mut object, "extensions", "an object")?;
+    Ok(params)
+}
+
+const BATCH_REFUSED: &str = "batched requests are not supported; send one operation per request";
+
+/// A member of the POST body, which must be of type `T` (`what`) when present and not null.
+fn member<T: DeserializeOwned>(
+    object: &mut Map<String, Value>,
+    name: &str,
+    what: &str,
+) -> Result<Option<T>, String> {
+    match object.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => serde_json::from_value(value)
+            .map(Some)
+            .map_err(|_| format!("`{name}` must be {what}")),
     }
-    match object.get("variables") {
-        Some(Value::Object(map)) => params.variables = Some(map.clone()),
-        None | Some(Value::Null) => {}
-        Some(_) => return bad_request(media, "`variables` must be an object"),
-    }
-    match object.get("extensions") {
-        None | Some(Value::Null) | Some(Value::Object(_)) => {}
-        Some(_) => return bad_request(media, "`extensions` must be an object"),
-    }
-    execute(&state, &headers, media, params, false).await
 }
 
 async fn execute(
@@ -162,17 +176,12 @@ async fn execute(
         return bad_request(media, "the request has no `query`");
     };
     let limits = &state.graphql_limits;
-    if query.len() > limits.max_query_bytes {
-        return refuse(
-            media,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            code::QUERY_TOO_LARGE,
-            format!(
-                "the query is {} bytes, over the limit of {} (--graphql-max-query-bytes)",
-                query.len(),
-                limits.max_query_bytes
-            ),
+    let (bytes, max) = (query.len(), limits.max_query_bytes);
+    if bytes > max {
+        let message = format!(
+            "the query is {bytes} bytes, over the limit of {max} (--graphql-max-query-bytes)"
         );
+        return too_large(media, message);
     }
     let mut request = async_graphql::Request::new(query)
         .data(scope)
@@ -201,16 +210,13 @@ async fn execute(
         );
     }
     if is_get && is_mutation(document, operation_name.as_deref()) {
-        let mut response = refuse(
+        let refusal = refuse(
             media,
             StatusCode::METHOD_NOT_ALLOWED,
             code::BAD_REQUEST,
             "mutations are sent with POST",
         );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
+        return ([(header::ALLOW, "POST")], refusal).into_response();
     }
 
     let response = state.schema.execute(request).await;
@@ -225,46 +231,36 @@ async fn execute(
             .collect();
         return request_error(media, errors);
     }
-    let mut body = Map::new();
-    body.insert(
-        "data".into(),
-        serde_json::to_value(&response.data).unwrap_or(Value::Null),
-    );
-    if !response.errors.is_empty() {
-        body.insert(
-            "errors".into(),
-            serde_json::to_value(&response.errors).unwrap_or_default(),
-        );
-    }
-    if !response.extensions.is_empty() {
-        body.insert(
-            "extensions".into(),
-            serde_json::to_value(&response.extensions).unwrap_or_default(),
-        );
-    }
-    reply(media, StatusCode::OK, Value::Object(body))
+    reply(media, StatusCode::OK, &response)
+}
+
+/// The media ranges `Accept` lists, in order, lowercased and without parameters; `None` when
+/// there is no (readable) `Accept`.
+fn accepted(headers: &HeaderMap) -> Option<impl Iterator<Item = String>> {
+    let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
+    Some(accept.split(',').map(|range| {
+        let essence = range.split(';').next().unwrap_or_default();
+        essence.trim().to_ascii_lowercase()
+    }))
 }
 
 /// The media type of the answer, from `Accept`; `None` when the client accepts neither.
 fn negotiate(headers: &HeaderMap) -> Option<Media> {
-    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+    let Some(mut ranges) = accepted(headers) else {
         return Some(Media::GraphqlResponseJson);
     };
-    accept.split(',').find_map(|range| {
-        let essence = range
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        match essence.as_str() {
-            "application/graphql-response+json" | "*/*" | "application/*" => {
-                Some(Media::GraphqlResponseJson)
-            }
-            "application/json" => Some(Media::Json),
-            _ => None,
+    ranges.find_map(|essence| match essence.as_str() {
+        "application/graphql-response+json" | "*/*" | "application/*" => {
+            Some(Media::GraphqlResponseJson)
         }
+        "application/json" => Some(Media::Json),
+        _ => None,
     })
+}
+
+/// Whether the client is a browser asking for a page.
+fn accepts_html(headers: &HeaderMap) -> bool {
+    accepted(headers).is_some_and(|mut ranges| ranges.any(|essence| essence == "text/html"))
 }
 
 fn not_acceptable() -> Response {
@@ -310,14 +306,14 @@ fn with_code(mut err: ServerError, fallback: &'static str) -> ServerError {
     err
 }
 
-fn reply(media: Media, status: StatusCode, body: Value) -> Response {
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
-    (
-        status,
-        [(header::CONTENT_TYPE, media.content_type())],
-        bytes,
-    )
-        .into_response()
+fn reply(media: Media, status: StatusCode, body: &impl Serialize) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    // The media type, and the status with it, depend on `Accept`.
+    let headers = [
+        (header::CONTENT_TYPE, media.content_type()),
+        (header::VARY, "Accept"),
+    ];
+    (status, headers, bytes).into_response()
 }
 
 /// Errors found before execution: 400 with the GraphQL response media type, 200 with JSON.
@@ -326,7 +322,7 @@ fn request_error(media: Media, errors: Vec<ServerError>) -> Response {
         Media::GraphqlResponseJson => StatusCode::BAD_REQUEST,
         Media::Json => StatusCode::OK,
     };
-    reply(media, status, json!({ "errors": errors }))
+    reply(media, status, &json!({ "errors": errors }))
 }
 
 /// A request that is not a well-formed GraphQL-over-HTTP request: always 400.
@@ -344,7 +340,16 @@ fn refuse(
     reply(
         media,
         status,
-        json!({ "errors": [{ "message": message, "extensions": { "code": error_code } }] }),
+        &json!({ "errors": [{ "message": message, "extensions": { "code": error_code } }] }),
+    )
+}
+
+fn too_large(media: Media, message: String) -> Response {
+    refuse(
+        media,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        code::QUERY_TOO_LARGE,
+        message,
     )
 }
 
@@ -353,27 +358,27 @@ fn unauthenticated(media: Media, refusal: Refusal) -> Response {
         Refusal::Missing => "this API needs a key: send Authorization: Bearer <key>",
         Refusal::Wrong => "the API key is not valid",
     };
-    let mut response = refuse(
+    let refusal = refuse(
         media,
         StatusCode::UNAUTHORIZED,
         code::UNAUTHENTICATED,
         message,
     );
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    response
+    ([(header::WWW_AUTHENTICATE, "Bearer")], refusal).into_response()
 }
 
+/// Whether the operation that would run is a mutation.
 fn is_mutation(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
-    let ty = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
-        (DocumentOperations::Multiple(operations), Some(name)) => {
-            operations.get(name).map(|operation| operation.node.ty)
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
+        // One named operation runs without `operationName` too.
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()
         }
         (DocumentOperations::Multiple(_), None) => None,
     };
-    ty == Some(OperationType::Mutation)
+    operation.is_some_and(|operation| operation.node.ty == OperationType::Mutation)
 }
 
 /// Aliases written anywhere in the document: each costs a resolver run, and thousands of them

@@ -7,9 +7,6 @@
 //! A browser's `GET /graphql` (`Accept` names `text/html`, no `query` parameter) gets the
 //! GraphiQL page of [`super::graphiql`] instead.
 
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
-};
 use async_graphql::{ServerError, Variables};
 use axum::body::{Body, to_bytes};
 use axum::extract::{RawQuery, State};
@@ -18,6 +15,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
+
+mod document;
+mod media;
+
+use document::{count_aliases, is_mutation};
+use media::{Media, accepts_html, check_content_type, negotiate};
 
 use super::auth::Refusal;
 use super::errors::code;
@@ -49,21 +52,6 @@ impl Default for Limits {
 
 /// The largest POST body read, whatever the query limit: variables come on top of the query.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Media {
-    GraphqlResponseJson,
-    Json,
-}
-
-impl Media {
-    fn content_type(self) -> &'static str {
-        match self {
-            Self::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
-            Self::Json => "application/json; charset=utf-8",
-        }
-    }
-}
 
 /// The request's parameters, from the query string or the JSON body.
 #[derive(Debug, Default)]
@@ -234,35 +222,6 @@ async fn execute(
     reply(media, StatusCode::OK, &response)
 }
 
-/// The media ranges `Accept` lists, in order, lowercased and without parameters; `None` when
-/// there is no (readable) `Accept`.
-fn accepted(headers: &HeaderMap) -> Option<impl Iterator<Item = String>> {
-    let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
-    Some(accept.split(',').map(|range| {
-        let essence = range.split(';').next().unwrap_or_default();
-        essence.trim().to_ascii_lowercase()
-    }))
-}
-
-/// The media type of the answer, from `Accept`; `None` when the client accepts neither.
-fn negotiate(headers: &HeaderMap) -> Option<Media> {
-    let Some(mut ranges) = accepted(headers) else {
-        return Some(Media::GraphqlResponseJson);
-    };
-    ranges.find_map(|essence| match essence.as_str() {
-        "application/graphql-response+json" | "*/*" | "application/*" => {
-            Some(Media::GraphqlResponseJson)
-        }
-        "application/json" => Some(Media::Json),
-        _ => None,
-    })
-}
-
-/// Whether the client is a browser asking for a page.
-fn accepts_html(headers: &HeaderMap) -> bool {
-    accepted(headers).is_some_and(|mut ranges| ranges.any(|essence| essence == "text/html"))
-}
-
 fn not_acceptable() -> Response {
     refuse(
         Media::Json,
@@ -270,32 +229,6 @@ fn not_acceptable() -> Response {
         code::BAD_REQUEST,
         "the answer is application/graphql-response+json or application/json; accept one of them",
     )
-}
-
-/// Checks that a POST body is JSON in UTF-8; the error says what to send instead.
-fn check_content_type(headers: &HeaderMap) -> Result<(), &'static str> {
-    const SEND_JSON: &str = "send the request as Content-Type: application/json";
-    let value = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(SEND_JSON)?;
-    let mut parts = value.split(';');
-    let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-    if essence != "application/json" {
-        return Err(SEND_JSON);
-    }
-    for parameter in parts {
-        if let Some((name, charset)) = parameter.split_once('=')
-            && name.trim().eq_ignore_ascii_case("charset")
-            && !charset
-                .trim()
-                .trim_matches('"')
-                .eq_ignore_ascii_case("utf-8")
-        {
-            return Err("only the utf-8 charset is accepted");
-        }
-    }
-    Ok(())
 }
 
 fn with_code(mut err: ServerError, fallback: &'static str) -> ServerError {
@@ -365,46 +298,4 @@ fn unauthenticated(media: Media, refusal: Refusal) -> Response {
         message,
     );
     ([(header::WWW_AUTHENTICATE, "Bearer")], refusal).into_response()
-}
-
-/// Whether the operation that would run is a mutation.
-fn is_mutation(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), _) => Some(operation),
-        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
-        // One named operation runs without `operationName` too.
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next()
-        }
-        (DocumentOperations::Multiple(_), None) => None,
-    };
-    operation.is_some_and(|operation| operation.node.ty == OperationType::Mutation)
-}
-
-/// Aliases written anywhere in the document: each costs a resolver run, and thousands of them
-/// are a cheap way to make one request do a great deal.
-fn count_aliases(document: &ExecutableDocument) -> usize {
-    fn walk(set: &SelectionSet) -> usize {
-        set.items
-            .iter()
-            .map(|selection| match &selection.node {
-                Selection::Field(field) => {
-                    usize::from(field.node.alias.is_some()) + walk(&field.node.selection_set.node)
-                }
-                Selection::InlineFragment(fragment) => walk(&fragment.node.selection_set.node),
-                Selection::FragmentSpread(_) => 0,
-            })
-            .sum()
-    }
-    let operations: usize = document
-        .operations
-        .iter()
-        .map(|(_, operation)| walk(&operation.node.selection_set.node))
-        .sum();
-    let fragments: usize = document
-        .fragments
-        .values()
-        .map(|fragment| walk(&fragment.node.selection_set.node))
-        .sum();
-    operations + fragments
 }

@@ -309,3 +309,60 @@ fn the_committed_schema_matches_the_code() {
         "api/schema.graphql is stale: run `cargo run -- schema > api/schema.graphql`"
     );
 }
+
+#[tokio::test]
+async fn a_browser_gets_graphiql_served_from_the_binary() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let page = app
+        .client
+        .get(app.url("/graphql"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/html")
+    );
+    let html = page.text().await.expect("HTML");
+    assert!(html.contains("id=\"graphiql\""));
+    assert!(
+        !html.contains("https://") && !html.contains("//unpkg") && !html.contains("cdn"),
+        "no outside request: {html}"
+    );
+    for (asset, kind) in [
+        ("graphiql.min.js", "text/javascript"),
+        ("graphiql.min.css", "text/css"),
+        ("react.production.min.js", "text/javascript"),
+        ("react-dom.production.min.js", "text/javascript"),
+    ] {
+        assert!(
+            html.contains(&format!("/graphql/assets/{asset}")),
+            "{asset} is linked"
+        );
+        let response = app
+            .client
+            .get(app.url(&format!("/graphql/assets/{asset}")))
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), 200, "{asset}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .expect("type")
+                .starts_with(kind)
+        );
+        assert!(response.bytes().await.expect("body").len() > 1000);
+    }
+    let missing = app
+        .client
+        .get(app.url("/graphql/assets/nope.js"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(missing.status(), 404);
+}

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Backend, KINDS, TestApp, spawn_app, vendor_example};
+use crate::support::{Backend, TestApp, spawn_app, vendor_example};
 
 on_every_store!(
     contacts_page_forwards_and_backwards_with_stable_cursors,
@@ -10,8 +10,6 @@ on_every_store!(
     contacts_filter_by_phone_in_any_format_and_by_their_fields,
     the_inbox_keeps_replies_apart_from_keywords,
     delivery_statuses_and_events_filter_and_nest,
-    vendor_examples_answer_the_dashboard_queries,
-    nesting_costs_a_bounded_number_of_statements,
     page_sizes_past_the_cap_are_refused_with_a_reason,
 );
 
@@ -321,97 +319,6 @@ async fn delivery_statuses_and_events_filter_and_nest(backend: Backend) {
         )
         .await;
     assert_eq!(rejections["rejections"]["totalCount"], 1);
-}
-
-async fn vendor_examples_answer_the_dashboard_queries(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let mut receipts = Vec::new();
-    for kind in KINDS {
-        receipts.push(app.deliver(kind, vendor_example(kind)).await);
-    }
-    let data = app
-        .query(
-            "query($id: ID!) {
-                totals { contacts subscribed unsubscribed bounced }
-                contacts(first: 50, orderBy: PHONE_ASC) { totalCount nodes { phone subscribed bounces carrierStatus } }
-                inbox: messages(first: 50, filter: {direction: INBOUND}) { nodes { body shortCode contact { phone } } }
-                deliveryStatuses(first: 50, filter: {code: \"100\"}) { nodes { recipient message { body from } } }
-                event(id: $id) { position kind contact { id } }
-            }",
-            json!({"id": receipts[0].event_id}),
-        )
-        .await;
-    assert_eq!(
-        data["totals"],
-        json!({"contacts": 1, "subscribed": 0, "unsubscribed": 1, "bounced": 1})
-    );
-    assert_eq!(
-        data["contacts"],
-        json!({"totalCount": 1, "nodes": [{"phone": "+19999999999", "subscribed": false, "bounces": 2, "carrierStatus": "deactivated"}]})
-    );
-    assert_eq!(
-        data["inbox"]["nodes"],
-        json!([{"body": "This is an example message", "shortCode": "64600", "contact": {"phone": "+19999999999"}}])
-    );
-    assert_eq!(
-        data["deliveryStatuses"]["nodes"],
-        json!([{"recipient": "+19999999999", "message": {"body": "This is an example message", "from": "+15555555555"}}])
-    );
-    assert_eq!(
-        data["event"],
-        json!({"position": "1", "kind": "INBOUND_MESSAGE", "contact": {"id": "f82e541a-a4b1-11e8-a85f-127fd0971098"}})
-    );
-}
-
-async fn nesting_costs_a_bounded_number_of_statements(backend: Backend) {
-    let app = spawn_app(backend).await;
-    const NESTED: &str = "query($first: Int) {
-        contacts(first: $first, orderBy: PHONE_ASC) {
-            nodes { id phone messages(first: 5) { nodes { body deliveryStatuses { code message { id } } contact { id } } } events(first: 2) { nodes { kind contact { id } } } }
-        }
-    }";
-    let mut cost = Vec::new();
-    for size in [5, 20] {
-        seed_contacts_with_messages(&app, size).await;
-        let before = app.statements().await;
-        let data = app.query(NESTED, json!({"first": size})).await;
-        cost.push(app.statements().await - before);
-        let contacts = data["contacts"]["nodes"].as_array().expect("nodes");
-        assert_eq!(contacts.len(), size);
-        assert_eq!(
-            contacts[0]["messages"]["nodes"]
-                .as_array()
-                .expect("messages")
-                .len(),
-            2
-        );
-    }
-    assert_eq!(
-        cost[0], cost[1],
-        "the statements do not grow with the page: {cost:?}"
-    );
-    assert!(cost[1] <= 8, "a bounded handful of statements: {cost:?}");
-}
-
-/// Contacts c-{n}-{i} for i < n, each with an inbound reply and an outbound message reported
-/// delivered.
-async fn seed_contacts_with_messages(app: &TestApp, n: usize) {
-    for i in 0..n {
-        let phone = format!("+1303{n:03}{i:04}");
-        let inbound = json!({
-            "id": format!("c-{n}-{i}"),
-            "phone_number": phone,
-            "message": "hi",
-            "updated_at": "2024-03-01T00:00:00Z",
-            "received_at": "2024-03-01T00:00:00Z"
-        });
-        app.deliver("inbound-message", inbound.to_string()).await;
-        let report = json!({
-            "statuses": [{"code": "100", "status": "ok", "recipients": [phone], "success": true}],
-            "messages": [{"id": format!("out-{n}-{i}"), "message": "offer", "phone_number": phone}]
-        });
-        app.deliver("delivery-report", report.to_string()).await;
-    }
 }
 
 async fn page_sizes_past_the_cap_are_refused_with_a_reason(backend: Backend) {

@@ -1,0 +1,365 @@
+//! `cargo bench --bench queries -- [--store sqlite|postgres|both] [--seconds N]
+//! [--concurrency 32] [--no-postgraphile]`: three dashboard queries under concurrent load on a
+//! store of 100,000 contacts and 1,000,000 messages, on SQLite and on PostgreSQL, and on the same
+//! PostgreSQL data PostGraphile 4.14 as the baseline. BENCHMARKS.md holds a run and reads it.
+//!
+//! Per store: a fresh database (a temporary SQLite file, or a PostgreSQL database created on the
+//! server of `BENCH_DATABASE_URL` or else `TEST_DATABASE_URL`, dropped at the end), the real
+//! migrations, the data set of [`seed`], then the service started in-process on 127.0.0.1:0 as
+//! the end-to-end tests start it, and each query checked once, warmed up for a second and
+//! measured by [`load`]. On PostgreSQL, [`postgraphile`] is then measured the same way. The
+//! table printed at the end is Markdown, ready for BENCHMARKS.md, which also lists the options.
+
+// The modules live in `queries/`: a file directly in `benches/` would be a benchmark of its own.
+#[path = "queries/dashboard.rs"]
+mod dashboard;
+#[path = "queries/load.rs"]
+mod load;
+#[path = "queries/postgraphile.rs"]
+mod postgraphile;
+#[path = "queries/seed.rs"]
+mod seed;
+
+use std::time::Duration;
+
+use anyhow::{Context, bail, ensure};
+use clap::Parser;
+use sea_orm::{ConnectionTrait, Database};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use dashboard::{DASHBOARD, Dashboard, Probe};
+use load::{Measurement, ms};
+use postgraphile::Postgraphile;
+use seed::{Dialect, Size};
+
+/// Measures three dashboard queries of mobiniti-events under load, against PostGraphile.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The stores to measure; PostgreSQL needs BENCH_DATABASE_URL or TEST_DATABASE_URL.
+    #[arg(long, value_enum, default_value_t = StoreChoice::Both)]
+    store: StoreChoice,
+    /// Seconds of load per query, after a one-second warm-up.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Concurrent clients, each sending its next request when its last one is answered.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Measure mobiniti-events only.
+    #[arg(long)]
+    no_postgraphile: bool,
+    /// Contacts in the data set.
+    #[arg(long, default_value_t = 100_000)]
+    contacts: i64,
+    /// Messages in the data set (half inbound, half outbound with one delivery status each).
+    #[arg(long, default_value_t = 1_000_000)]
+    messages: i64,
+    /// Keep the seeded databases, to look at query plans, rather than delete them.
+    #[arg(long)]
+    keep: bool,
+    /// Passed by `cargo bench` to every benchmark; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum StoreChoice {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
+const WARM_UP: Duration = Duration::from_secs(1);
+const TOKEN: &str = "bench-token-0123456789abcdef";
+
+/// A query measured on one server, with the rows its first answer named.
+#[derive(Debug)]
+struct Outcome {
+    measurement: Measurement,
+    keys: Vec<String>,
+}
+
+/// One line of the table.
+#[derive(Debug)]
+struct Row {
+    store: &'static str,
+    query: &'static str,
+    ours: Measurement,
+    theirs: Option<Measurement>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let size = Size {
+        contacts: args.contacts,
+        messages: args.messages,
+    };
+    let postgres = std::env::var("BENCH_DATABASE_URL")
+        .or_else(|_| std::env::var("TEST_DATABASE_URL"))
+        .ok();
+    let mut rows = Vec::new();
+    if matches!(args.store, StoreChoice::Sqlite | StoreChoice::Both) {
+        rows.extend(bench_sqlite(&args, size).await?);
+    }
+    if matches!(args.store, StoreChoice::Postgres | StoreChoice::Both) {
+        match &postgres {
+            Some(admin) => rows.extend(bench_postgres(&args, size, admin).await?),
+            None if args.store == StoreChoice::Both => {
+                println!("PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL")
+            }
+            None => bail!("--store postgres needs BENCH_DATABASE_URL or TEST_DATABASE_URL"),
+        }
+    }
+    print_table(&args, size, &rows);
+    Ok(())
+}
+
+async fn bench_sqlite(args: &Args, size: Size) -> anyhow::Result<Vec<Row>> {
+    let dir = tempfile::tempdir().context("creating a temporary folder")?;
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bench.db").display()
+    );
+    println!("== SQLite at {url}");
+    prepare(&url, Dialect::Sqlite, size).await?;
+    let ours = bench_ours(&url, args, size).await;
+    if args.keep {
+        println!("kept {}", dir.keep().join("bench.db").display());
+    }
+    Ok(rows("SQLite", ours?, None))
+}
+
+/// Creates a database on the server of `admin`, measures on it, and drops it, also on error.
+async fn bench_postgres(args: &Args, size: Size, admin: &str) -> anyhow::Result<Vec<Row>> {
+    let name = format!("mobiniti_bench_{}", uuid::Uuid::now_v7().simple());
+    let mut url = url::Url::parse(admin).context("the PostgreSQL URL is not a URL")?;
+    url.set_path(&format!("/{name}"));
+    // Both servers get the same transport. Unless told otherwise that is plain TCP, which is
+    // node-postgres's default; sqlx's (`prefer`) would encrypt even over loopback.
+    if !url.query_pairs().any(|(key, _)| key == "sslmode") {
+        url.query_pairs_mut().append_pair("sslmode", "disable");
+    }
+    println!("== PostgreSQL database {name} ({url})");
+    admin_statement(admin, &format!("CREATE DATABASE {name}")).await?;
+    let result = bench_postgres_on(url.as_str(), args, size).await;
+    if args.keep {
+        println!("kept database {url}");
+        return result;
+    }
+    match admin_statement(
+        admin,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    )
+    .await
+    {
+        Ok(()) => println!("dropped database {name}"),
+        Err(err) => eprintln!("could not drop database {name}: {err:#}"),
+    }
+    result
+}
+
+async fn bench_postgres_on(url: &str, args: &Args, size: Size) -> anyhow::Result<Vec<Row>> {
+    prepare(url, Dialect::Postgres, size).await?;
+    let ours = bench_ours(url, args, size).await?;
+    if args.no_postgraphile {
+        return Ok(rows("PostgreSQL", ours, None));
+    }
+    postgraphile::install().await?;
+    let server = Postgraphile::start(url).await?;
+    let theirs = measure_all(&server.url, |d| &d.postgraphile, args, size, "PostGraphile").await;
+    server.stop().await;
+    let theirs = theirs?;
+    for ((dashboard, ours), theirs) in DASHBOARD.iter().zip(&ours).zip(&theirs) {
+        ensure!(
+            ours.keys == theirs.keys,
+            "{}: PostGraphile answered other rows than mobiniti-events:\n{:?}\n{:?}",
+            dashboard.name,
+            ours.keys,
+            theirs.keys
+        );
+    }
+    Ok(rows("PostgreSQL", ours, Some(theirs)))
+}
+
+async fn admin_statement(admin: &str, sql: &str) -> anyhow::Result<()> {
+    let server = Database::connect(admin)
+        .await
+        .context("connecting to the PostgreSQL server")?;
+    server
+        .execute_unprepared(sql)
+        .await
+        .context(sql.to_owned())?;
+    server
+        .close()
+        .await
+        .context("closing the admin connection")?;
+    Ok(())
+}
+
+/// Applies the migrations as the service does, then seeds.
+async fn prepare(url: &str, dialect: Dialect, size: Size) -> anyhow::Result<()> {
+    let config = service_config(url)?;
+    let store = api::open_store(&config)
+        .await
+        .context("migrating the store")?;
+    drop(store);
+    println!(
+        "seeding {} contacts, {} messages",
+        size.contacts, size.messages
+    );
+    seed::seed(url, dialect, size).await
+}
+
+/// The service's configuration, from the flags its binary would get; anything not given here
+/// comes from the environment (`STORE_MAX_CONNECTIONS`, say) or the defaults, as in production.
+fn service_config(url: &str) -> anyhow::Result<api::config::Config> {
+    let flags = [
+        "--database-url",
+        url,
+        "--webhook-token",
+        TOKEN,
+        "--listen",
+        "127.0.0.1:0",
+    ];
+    let cli = api::config::Cli::try_parse_from(std::iter::once("mobiniti-events").chain(flags))
+        .context("the service's flags")?;
+    Ok(cli.config)
+}
+
+/// Starts the service in-process on 127.0.0.1:0, measures the queries, and stops it.
+async fn bench_ours(url: &str, args: &Args, size: Size) -> anyhow::Result<Vec<Outcome>> {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("binding a port")?;
+    let address = listener.local_addr().context("reading the port")?;
+    let (shutdown, signal) = oneshot::channel::<()>();
+    let server = tokio::spawn(api::run(service_config(url)?, listener, async move {
+        let _ = signal.await;
+    }));
+    let result = async {
+        wait_until_healthy(&format!("http://{address}/healthz"), &server).await?;
+        let graphql = format!("http://{address}/graphql");
+        measure_all(&graphql, |d| &d.ours, args, size, "mobiniti-events").await
+    }
+    .await;
+    let _ = shutdown.send(());
+    match tokio::time::timeout(Duration::from_secs(10), server).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(err))) => eprintln!("the service stopped with an error: {err:#}"),
+        Ok(Err(err)) => eprintln!("the service panicked: {err}"),
+        Err(_) => eprintln!("the service did not stop within 10 s"),
+    }
+    result
+}
+
+async fn wait_until_healthy(
+    url: &str,
+    server: &tokio::task::JoinHandle<anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        ensure!(!server.is_finished(), "the service stopped during start-up");
+        let healthy = client
+            .get(url)
+            .timeout(Duration::from_millis(500))
+            .send()
+            .await
+            .is_ok_and(|response| response.status().is_success());
+        if healthy {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("the service did not become healthy within 10 s")
+}
+
+/// Checks each query's first answer, warms it up, and measures it.
+async fn measure_all(
+    url: &str,
+    probe_of: fn(&Dashboard) -> &Probe,
+    args: &Args,
+    size: Size,
+    server: &str,
+) -> anyhow::Result<Vec<Outcome>> {
+    let client = load::client(args.concurrency)?;
+    let load_time = Duration::from_secs(args.seconds);
+    let mut outcomes = Vec::new();
+    for dashboard in &DASHBOARD {
+        let probe = probe_of(dashboard);
+        let body = load::request_body(probe.query);
+        let data = load::answer(&client, url, &body).await?;
+        let keys = dashboard::check(probe, &data, size.contacts)
+            .with_context(|| format!("{} on {server}: unexpected answer {data}", dashboard.name))?;
+        load::measure(&client, url, &body, args.concurrency, WARM_UP).await?;
+        let measurement = load::measure(&client, url, &body, args.concurrency, load_time)
+            .await
+            .with_context(|| format!("{} on {server}", dashboard.name))?;
+        println!("  {server} {}: {measurement}", dashboard.name);
+        outcomes.push(Outcome { measurement, keys });
+    }
+    Ok(outcomes)
+}
+
+fn rows(store: &'static str, ours: Vec<Outcome>, theirs: Option<Vec<Outcome>>) -> Vec<Row> {
+    let mut theirs = theirs.map(Vec::into_iter);
+    DASHBOARD
+        .iter()
+        .zip(ours)
+        .map(|(dashboard, ours)| Row {
+            store,
+            query: dashboard.name,
+            ours: ours.measurement,
+            theirs: theirs
+                .as_mut()
+                .and_then(Iterator::next)
+                .map(|outcome| outcome.measurement),
+        })
+        .collect()
+}
+
+/// The results as a Markdown table.
+fn print_table(args: &Args, size: Size, rows: &[Row]) {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "\n{} contacts, {} messages; {} concurrent clients, {} s per query after a 1 s warm-up; \
+         load average at the end: {}\n",
+        size.contacts,
+        size.messages,
+        args.concurrency,
+        args.seconds,
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!(
+        "| store | query | ours req/s | p50 | p99 | max | PostGraphile req/s | p50 | p99 | max | ratio |"
+    );
+    println!("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    for row in rows {
+        let ours = &row.ours;
+        let theirs = row.theirs.as_ref().map_or_else(
+            || "– | – | – | – | –".to_owned(),
+            |t| {
+                format!(
+                    "{:.0} | {} | {} | {} | {:.1}×",
+                    t.per_second(),
+                    ms(t.p50),
+                    ms(t.p99),
+                    ms(t.max),
+                    ours.per_second() / t.per_second()
+                )
+            },
+        );
+        println!(
+            "| {} | {} | {:.0} | {} | {} | {} | {theirs} |",
+            row.store,
+            row.query,
+            ours.per_second(),
+            ms(ours.p50),
+            ms(ours.p99),
+            ms(ours.max)
+        );
+    }
+}

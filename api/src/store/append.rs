@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{events, log_head};
+use sea_orm::Statement;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
@@ -84,15 +85,17 @@ impl Store {
     }
 }
 
-/// Takes the append lock and returns the last position handed out.
+/// Takes the append lock and returns the last position handed out, in one statement.
 pub(super) async fn lock_head(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
-    txn.execute_unprepared("UPDATE log_head SET position = position WHERE id = 1")
-        .await?;
-    let head = log_head::Entity::find_by_id(1)
-        .one(txn)
+    let backend = txn.get_database_backend();
+    let row = txn
+        .query_one_raw(Statement::from_string(
+            backend,
+            "UPDATE log_head SET position = position WHERE id = 1 RETURNING position",
+        ))
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("the log_head row; run the migrations".into()))?;
-    Ok(head.position)
+    row.try_get_by_index(0)
 }
 
 /// If the delivery is already in the log, counts this arrival on it and returns the original.

@@ -124,14 +124,6 @@ impl PageRequest {
             before: before.map(Cursor::decode).transpose()?,
         })
     }
-
-    /// The first `limit` rows.
-    pub fn first(limit: u64) -> Self {
-        Self {
-            limit,
-            ..Self::default()
-        }
-    }
 }
 
 /// A page of rows with their cursors.

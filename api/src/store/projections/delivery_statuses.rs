@@ -6,7 +6,7 @@
 //! whose recipients include its phone, compared after normalization to E.164. A recipient that no
 //! message of the report was sent to is still recorded, without a message.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use entity::delivery_statuses;
@@ -29,23 +29,22 @@ pub async fn apply<C: ConnectionTrait>(
     // Keyed by row id so a recipient named twice in one report yields one row (the last group
     // wins), which PostgreSQL's ON CONFLICT also requires within one statement.
     let mut rows = BTreeMap::new();
+    // Messages by recipient phone, read once rather than scanned for every recipient.
+    let mut messages_to: HashMap<&str, Vec<&str>> = HashMap::new();
+    for message in &report.messages {
+        messages_to
+            .entry(&message.phone)
+            .or_default()
+            .push(&message.id);
+    }
     for group in &report.statuses {
         for recipient in &group.recipients {
-            let mut matched = report
-                .messages
-                .iter()
-                .filter(|message| &message.phone == recipient)
-                .map(|message| {
-                    (
-                        format!("{}:{recipient}", message.id),
-                        Some(message.id.clone()),
-                    )
-                })
-                .peekable();
-            let targets: Vec<_> = if matched.peek().is_some() {
-                matched.collect()
-            } else {
-                vec![(format!("{event_id}:{recipient}"), None)]
+            let targets: Vec<_> = match messages_to.get(recipient.as_str()) {
+                Some(ids) => ids
+                    .iter()
+                    .map(|id| (format!("{id}:{recipient}"), Some((*id).to_owned())))
+                    .collect(),
+                None => vec![(format!("{event_id}:{recipient}"), None)],
             };
             for (id, message_id) in targets {
                 rows.insert(

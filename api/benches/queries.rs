@@ -1,5 +1,5 @@
 //! `cargo bench --bench queries -- [--store sqlite|postgres|both] [--seconds N]
-//! [--concurrency 32] [--no-postgraphile]`: three dashboard queries under concurrent load on a
+//! [--concurrency 32] [--no-postgraphile] [--no-answer-cache] [--writes-per-second N]`: three dashboard queries under concurrent load on a
 //! store of 100,000 contacts and 1,000,000 messages, on SQLite and on PostgreSQL, and on the same
 //! PostgreSQL data PostGraphile 4.14 as the baseline. BENCHMARKS.md holds a run and reads it.
 //!
@@ -19,6 +19,8 @@ mod load;
 mod postgraphile;
 #[path = "queries/seed.rs"]
 mod seed;
+#[path = "queries/writer.rs"]
+mod writer;
 
 use std::time::Duration;
 
@@ -32,6 +34,7 @@ use dashboard::{DASHBOARD, Dashboard, Probe};
 use load::{Measurement, ms};
 use postgraphile::Postgraphile;
 use seed::{Dialect, Size};
+use writer::Writer;
 
 /// Measures three dashboard queries of mobiniti-events under load, against PostGraphile.
 #[derive(Debug, Parser)]
@@ -54,6 +57,13 @@ struct Args {
     /// Messages in the data set (half inbound, half outbound with one delivery status each).
     #[arg(long, default_value_t = 1_000_000)]
     messages: i64,
+    /// Run mobiniti-events without its answer cache (`--graphql-cache-mib 0`).
+    #[arg(long)]
+    no_answer_cache: bool,
+    /// Inbound webhooks posted per second to mobiniti-events while its queries run; each one
+    /// invalidates the kept answers.
+    #[arg(long, default_value_t = 0.0)]
+    writes_per_second: f64,
     /// Keep the seeded databases, to look at query plans, rather than delete them.
     #[arg(long)]
     keep: bool,
@@ -122,7 +132,7 @@ async fn bench_sqlite(args: &Args, size: Size) -> anyhow::Result<Vec<Row>> {
         dir.path().join("bench.db").display()
     );
     println!("== SQLite at {url}");
-    prepare(&url, Dialect::Sqlite, size).await?;
+    prepare(&url, Dialect::Sqlite, args, size).await?;
     let ours = bench_ours(&url, args, size).await;
     if args.keep {
         println!("kept {}", dir.keep().join("bench.db").display());
@@ -160,7 +170,7 @@ async fn bench_postgres(args: &Args, size: Size, admin: &str) -> anyhow::Result<
 }
 
 async fn bench_postgres_on(url: &str, args: &Args, size: Size) -> anyhow::Result<Vec<Row>> {
-    prepare(url, Dialect::Postgres, size).await?;
+    prepare(url, Dialect::Postgres, args, size).await?;
     let ours = bench_ours(url, args, size).await?;
     if args.no_postgraphile {
         return Ok(rows("PostgreSQL", ours, None));
@@ -198,8 +208,8 @@ async fn admin_statement(admin: &str, sql: &str) -> anyhow::Result<()> {
 }
 
 /// Applies the migrations as the service does, then seeds.
-async fn prepare(url: &str, dialect: Dialect, size: Size) -> anyhow::Result<()> {
-    let config = service_config(url)?;
+async fn prepare(url: &str, dialect: Dialect, args: &Args, size: Size) -> anyhow::Result<()> {
+    let config = service_config(url, args)?;
     let store = api::open_store(&config)
         .await
         .context("migrating the store")?;
@@ -213,8 +223,8 @@ async fn prepare(url: &str, dialect: Dialect, size: Size) -> anyhow::Result<()> 
 
 /// The service's configuration, from the flags its binary would get; anything not given here
 /// comes from the environment (`STORE_MAX_CONNECTIONS`, say) or the defaults, as in production.
-fn service_config(url: &str) -> anyhow::Result<api::config::Config> {
-    let flags = [
+fn service_config(url: &str, args: &Args) -> anyhow::Result<api::config::Config> {
+    let mut flags = vec![
         "--database-url",
         url,
         "--webhook-token",
@@ -222,6 +232,9 @@ fn service_config(url: &str) -> anyhow::Result<api::config::Config> {
         "--listen",
         "127.0.0.1:0",
     ];
+    if args.no_answer_cache {
+        flags.extend(["--graphql-cache-mib", "0"]);
+    }
     let cli = api::config::Cli::try_parse_from(std::iter::once("mobiniti-events").chain(flags))
         .context("the service's flags")?;
     Ok(cli.config)
@@ -234,13 +247,22 @@ async fn bench_ours(url: &str, args: &Args, size: Size) -> anyhow::Result<Vec<Ou
         .context("binding a port")?;
     let address = listener.local_addr().context("reading the port")?;
     let (shutdown, signal) = oneshot::channel::<()>();
-    let server = tokio::spawn(api::run(service_config(url)?, listener, async move {
+    let server = tokio::spawn(api::run(service_config(url, args)?, listener, async move {
         let _ = signal.await;
     }));
     let result = async {
         wait_until_healthy(&format!("http://{address}/healthz"), &server).await?;
         let graphql = format!("http://{address}/graphql");
-        measure_all(&graphql, |d| &d.ours, args, size, "mobiniti-events").await
+        if args.writes_per_second <= 0.0 {
+            return measure_all(&graphql, |d| &d.ours, args, size, "mobiniti-events").await;
+        }
+        let base = format!("http://{address}");
+        let writer = Writer::start(&base, TOKEN, args.writes_per_second, size.contacts)?;
+        let outcomes = measure_all(&graphql, |d| &d.ours, args, size, "mobiniti-events").await;
+        let (stored, failed) = writer.stop().await;
+        println!("  {stored} webhooks stored during the queries, {failed} failed");
+        ensure!(failed == 0, "{failed} webhooks failed during the queries");
+        outcomes
     }
     .await;
     let _ = shutdown.send(());
@@ -323,11 +345,13 @@ fn print_table(args: &Args, size: Size, rows: &[Row]) {
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
         "\n{} contacts, {} messages; {} concurrent clients, {} s per query after a 1 s warm-up; \
-         load average at the end: {}\n",
+         answer cache {}; {} webhooks/s during our queries; load average at the end: {}\n",
         size.contacts,
         size.messages,
         args.concurrency,
         args.seconds,
+        if args.no_answer_cache { "off" } else { "on" },
+        args.writes_per_second,
         load.split_whitespace()
             .take(3)
             .collect::<Vec<_>>()

@@ -122,6 +122,11 @@ pub struct Config {
     #[arg(long, env = "GRAPHQL_MAX_QUERY_BYTES", default_value_t = Limits::default().max_query_bytes, global = true)]
     pub graphql_max_query_bytes: usize,
 
+    /// Memory for answers to repeated GraphQL queries, in MiB; 0 turns the cache off. An answer
+    /// is reused only while no write reached the store since it was computed.
+    #[arg(long, env = "GRAPHQL_CACHE_MIB", default_value_t = 32, global = true)]
+    pub graphql_cache_mib: u64,
+
     /// Turn GraphQL introspection (and with it GraphiQL's schema explorer) off.
     #[arg(long, env = "DISABLE_INTROSPECTION", global = true)]
     pub disable_introspection: bool,

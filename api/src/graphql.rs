@@ -5,6 +5,7 @@
 //! follows the GraphQL-over-HTTP specification ([`http`]).
 
 pub mod auth;
+mod cache;
 mod connection;
 pub mod errors;
 mod graphiql;
@@ -21,6 +22,7 @@ use axum::Router;
 use axum::routing::get;
 
 pub use auth::{ApiKey, ApiKeys, Scope};
+pub use cache::AnswerCache;
 pub use http::Limits;
 pub use query::Query;
 

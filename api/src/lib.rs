@@ -54,6 +54,7 @@ pub struct AppState {
     pub schema: graphql::ApiSchema,
     pub api_keys: graphql::ApiKeys,
     pub graphql_limits: graphql::Limits,
+    pub answers: graphql::AnswerCache,
 }
 
 impl std::fmt::Debug for AppState {
@@ -124,6 +125,7 @@ pub async fn run(
         schema,
         api_keys: graphql::ApiKeys::new(config.api_keys.clone()),
         graphql_limits,
+        answers: graphql::AnswerCache::new(config.graphql_cache_mib.saturating_mul(1024 * 1024)),
     };
     tracing::info!(%address, "serving");
     axum::serve(listener, app(state))

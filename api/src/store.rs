@@ -12,6 +12,7 @@ mod quarantine;
 mod queries;
 mod rebuild;
 mod settings;
+mod version;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,5 +1,6 @@
 //! The single row holding the last assigned position. Every append locks it first, which
 //! serializes appends across connections and processes so positions commit in order, gap-free.
+//! `version` moves with every write the API can see, including those that hand out no position.
 
 use sea_orm::entity::prelude::*;
 
@@ -9,6 +10,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: i32,
     pub position: i64,
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

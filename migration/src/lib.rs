@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_event_log;
 mod m20261127_000002_create_projections;
 mod m20261127_000003_create_quarantine_and_settings;
+mod m20261127_000004_add_log_version;
 mod support;
 
 #[derive(Debug)]
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_event_log::Migration),
             Box::new(m20261127_000002_create_projections::Migration),
             Box::new(m20261127_000003_create_quarantine_and_settings::Migration),
+            Box::new(m20261127_000004_add_log_version::Migration),
         ]
     }
 }

@@ -76,7 +76,8 @@ async fn nesting_costs_a_bounded_number_of_statements(backend: Backend) {
         cost[0], cost[1],
         "the statements do not grow with the page: {cost:?}"
     );
-    assert!(cost[1] <= 8, "a bounded handful of statements: {cost:?}");
+    // The answer cache's version read, then at most eight reads for the data.
+    assert!(cost[1] <= 9, "a bounded handful of statements: {cost:?}");
 }
 
 /// Contacts c-{n}-{i} for i < n, each with an inbound reply and an outbound message reported

@@ -12,6 +12,7 @@ mod durability;
 mod failures;
 mod graphql;
 mod graphql_access;
+mod graphql_cache;
 mod graphql_dashboard;
 mod projections;
 mod rebuild;

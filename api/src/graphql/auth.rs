@@ -16,7 +16,7 @@ use super::errors::{code, coded};
 
 const MIN_LEN: usize = 16;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scope {
     Read,
     Admin,

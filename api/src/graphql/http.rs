@@ -7,8 +7,9 @@
 //! A browser's `GET /graphql` (`Accept` names `text/html`, no `query` parameter) gets the
 //! GraphiQL page of [`super::graphiql`] instead.
 
+use async_graphql::parser::types::OperationType;
 use async_graphql::{ServerError, Variables};
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,10 +20,12 @@ use serde_json::{Map, Value, json};
 mod document;
 mod media;
 
-use document::{count_aliases, is_mutation};
+use document::{count_aliases, operation_type};
 use media::{Media, accepts_html, check_content_type, negotiate};
 
+use super::Scope;
 use super::auth::Refusal;
+use super::cache::Key;
 use super::errors::code;
 use super::graphiql;
 use crate::AppState;
@@ -171,23 +174,84 @@ async fn execute(
         );
         return too_large(media, message);
     }
-    let mut request = async_graphql::Request::new(query)
-        .data(scope)
+    let request = Checked {
+        query,
+        operation_name: params.operation_name,
+        variables: params.variables,
+        scope,
+        media,
+        is_get,
+    };
+    if !state.answers.is_enabled() {
+        return run(state, request).await.0;
+    }
+    // Without the version nothing can be reused; the query itself will say why.
+    let Ok(version) = state.store.version().await else {
+        return run(state, request).await.0;
+    };
+    let key = Key::new(
+        version,
+        scope,
+        &request.query,
+        request.operation_name.as_deref(),
+        request.variables.as_ref(),
+    );
+    let mut computed = None;
+    let answer = state
+        .answers
+        .get_or_compute(key, async {
+            let (response, answer) = run(state, request.clone()).await;
+            if answer.is_none() {
+                computed = Some(response);
+            }
+            answer
+        })
+        .await;
+    match (answer, computed) {
+        (Some(answer), _) => reply_bytes(media, StatusCode::OK, answer),
+        (None, Some(response)) => response,
+        // Another request computed it at the same time and could not keep it: an error, which
+        // this request reports for itself.
+        (None, None) => run(state, request).await.0,
+    }
+}
+
+/// A request that passed the checks made before parsing.
+#[derive(Debug, Clone)]
+struct Checked {
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Value>>,
+    scope: Scope,
+    media: Media,
+    is_get: bool,
+}
+
+/// Parses, checks and executes a request; returns the response and, when it may be reused (a
+/// query that ran without an error), its body.
+async fn run(state: &AppState, checked: Checked) -> (Response, Option<Bytes>) {
+    let media = checked.media;
+    let limits = &state.graphql_limits;
+    let mut request = async_graphql::Request::new(checked.query)
+        .data(checked.scope)
         .data(super::loaders_for(&state.store));
-    if let Some(name) = params.operation_name {
+    if let Some(name) = checked.operation_name {
         request = request.operation_name(name);
     }
-    if let Some(variables) = params.variables {
+    if let Some(variables) = checked.variables {
         request = request.variables(Variables::from_json(Value::Object(variables)));
     }
     let operation_name = request.operation_name.clone();
     let document = match request.parsed_query() {
         Ok(document) => document,
-        Err(err) => return request_error(media, vec![with_code(err, code::GRAPHQL_PARSE_FAILED)]),
+        Err(err) => {
+            let errors = vec![with_code(err, code::GRAPHQL_PARSE_FAILED)];
+            return (request_error(media, errors), None);
+        }
     };
     let aliases = count_aliases(document);
     if aliases > limits.max_aliases {
-        return refuse(
+        let refusal = refuse(
             media,
             StatusCode::BAD_REQUEST,
             code::TOO_MANY_ALIASES,
@@ -196,15 +260,17 @@ async fn execute(
                 limits.max_aliases
             ),
         );
+        return (refusal, None);
     }
-    if is_get && is_mutation(document, operation_name.as_deref()) {
+    let operation = operation_type(document, operation_name.as_deref());
+    if checked.is_get && operation == Some(OperationType::Mutation) {
         let refusal = refuse(
             media,
             StatusCode::METHOD_NOT_ALLOWED,
             code::BAD_REQUEST,
             "mutations are sent with POST",
         );
-        return ([(header::ALLOW, "POST")], refusal).into_response();
+        return (([(header::ALLOW, "POST")], refusal).into_response(), None);
     }
 
     let response = state.schema.execute(request).await;
@@ -217,9 +283,12 @@ async fn execute(
             .into_iter()
             .map(|err| with_code(err, code::GRAPHQL_VALIDATION_FAILED))
             .collect();
-        return request_error(media, errors);
+        return (request_error(media, errors), None);
     }
-    reply(media, StatusCode::OK, &response)
+    let body = Bytes::from(serde_json::to_vec(&response).unwrap_or_default());
+    let reusable = operation == Some(OperationType::Query) && response.errors.is_empty();
+    let answer = reusable.then(|| body.clone());
+    (reply_bytes(media, StatusCode::OK, body), answer)
 }
 
 fn not_acceptable() -> Response {
@@ -241,6 +310,10 @@ fn with_code(mut err: ServerError, fallback: &'static str) -> ServerError {
 
 fn reply(media: Media, status: StatusCode, body: &impl Serialize) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
+    reply_bytes(media, status, Bytes::from(bytes))
+}
+
+fn reply_bytes(media: Media, status: StatusCode, bytes: Bytes) -> Response {
     // The media type, and the status with it, depend on `Accept`.
     let headers = [
         (header::CONTENT_TYPE, media.content_type()),

@@ -85,13 +85,14 @@ impl Store {
     }
 }
 
-/// Takes the append lock and returns the last position handed out, in one statement.
+/// Takes the append lock, moves the version (see [`Store::version`]) and returns the last
+/// position handed out, in one statement.
 pub(super) async fn lock_head(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
     let backend = txn.get_database_backend();
     let row = txn
         .query_one_raw(Statement::from_string(
             backend,
-            "UPDATE log_head SET position = position WHERE id = 1 RETURNING position",
+            "UPDATE log_head SET version = version + 1 WHERE id = 1 RETURNING position",
         ))
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("the log_head row; run the migrations".into()))?;

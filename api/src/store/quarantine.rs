@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::quarantine;
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, version};
 use crate::webhooks::WebhookKind;
 
 /// A rejected delivery, kept whole.
@@ -23,6 +23,8 @@ impl Store {
     /// Keeps a rejected delivery; returns its quarantine id.
     pub async fn quarantine(&self, entry: Quarantined) -> Result<Uuid, StoreError> {
         let id = Uuid::now_v7();
+        let txn = self.db.begin().await?;
+        version::bump(&txn).await?;
         quarantine::Entity::insert(quarantine::ActiveModel {
             id: Set(id),
             kind: Set(entry.kind.as_str().to_owned()),
@@ -32,8 +34,9 @@ impl Store {
             error_code: Set(entry.error_code.to_owned()),
             error_message: Set(entry.error_message),
         })
-        .exec_without_returning(&self.db)
+        .exec_without_returning(&txn)
         .await?;
+        txn.commit().await?;
         Ok(id)
     }
 }

@@ -4,8 +4,11 @@ use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
 
-/// Whether the operation that would run is a mutation.
-pub(super) fn is_mutation(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+/// The type of the operation that would run, if the document names one.
+pub(super) fn operation_type(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<OperationType> {
     let operation = match (&document.operations, operation_name) {
         (DocumentOperations::Single(operation), _) => Some(operation),
         (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
@@ -15,7 +18,7 @@ pub(super) fn is_mutation(document: &ExecutableDocument, operation_name: Option<
         }
         (DocumentOperations::Multiple(_), None) => None,
     };
-    operation.is_some_and(|operation| operation.node.ty == OperationType::Mutation)
+    operation.map(|operation| operation.node.ty)
 }
 
 /// Aliases written anywhere in the document: each costs a resolver run, and thousands of them

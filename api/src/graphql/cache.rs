@@ -1,0 +1,96 @@
+//! Answers to queries, kept by the store version they were computed at.
+//!
+//! Every write the API can see moves the store's version ([`crate::store::Store::version`]), so
+//! an answer to the same query, operation, variables and scope at the same version is the same
+//! answer; reading the version is one indexed single-row read, where the query itself may be
+//! several statements. A write makes every kept answer unreachable at once; the old ones then
+//! age out of the bounded cache. Only queries that ran without an error are kept.
+//!
+//! The version is read before the query runs, so a kept answer is never older than the store
+//! was when the request arrived: at worst it shows a write that committed while it ran.
+
+use bytes::Bytes;
+use moka::future::Cache;
+use serde_json::{Map, Value};
+
+use super::Scope;
+
+/// What an answer depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    version: i64,
+    scope: Scope,
+    query: String,
+    operation_name: Option<String>,
+    /// Canonical JSON: serde_json's maps keep their keys sorted.
+    variables: String,
+}
+
+impl Key {
+    pub fn new(
+        version: i64,
+        scope: Scope,
+        query: &str,
+        operation_name: Option<&str>,
+        variables: Option<&Map<String, Value>>,
+    ) -> Self {
+        Self {
+            version,
+            scope,
+            query: query.to_owned(),
+            operation_name: operation_name.map(str::to_owned),
+            variables: variables
+                .map(|variables| Value::Object(variables.clone()).to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn weight(&self, answer: &Bytes) -> u32 {
+        // Fixed overhead per entry: the key's own fields and moka's bookkeeping.
+        const ENTRY: usize = 128;
+        let bytes = ENTRY
+            + self.query.len()
+            + self.operation_name.as_ref().map_or(0, String::len)
+            + self.variables.len()
+            + answer.len();
+        u32::try_from(bytes).unwrap_or(u32::MAX)
+    }
+}
+
+/// A bounded cache of serialized answers; cheap to clone. With a capacity of zero it keeps
+/// nothing and reading the version is skipped.
+#[derive(Debug, Clone)]
+pub struct AnswerCache {
+    answers: Option<Cache<Key, Bytes>>,
+}
+
+impl AnswerCache {
+    /// A cache holding at most `capacity_bytes` of queries, variables and answers.
+    pub fn new(capacity_bytes: u64) -> Self {
+        let answers = (capacity_bytes > 0).then(|| {
+            Cache::builder()
+                .max_capacity(capacity_bytes)
+                .weigher(Key::weight)
+                .build()
+        });
+        Self { answers }
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.answers.is_some()
+    }
+
+    /// The kept answer for `key`, or else `compute`'s, kept when it is `Some`. Requests for the
+    /// same key at the same time wait for one computation rather than each running the query.
+    /// `None` when the answer could not be kept, also for the requests that waited.
+    pub async fn get_or_compute(
+        &self,
+        key: Key,
+        compute: impl Future<Output = Option<Bytes>>,
+    ) -> Option<Bytes> {
+        match &self.answers {
+            Some(answers) => answers.optionally_get_with(key, compute).await,
+            None => compute.await,
+        }
+    }
+}

@@ -26,6 +26,7 @@ pub mod phone;
 mod rebuild;
 pub mod setup;
 pub mod store;
+pub mod stream;
 pub mod webhooks;
 
 use std::future::Future;

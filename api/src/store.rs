@@ -18,8 +18,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sea_orm::{DatabaseConnection, DbErr};
+use tokio::sync::Notify;
 
-pub use append::{Appended, NewEvent};
+pub use append::{Appended, NOTIFY_CHANNEL, NewEvent};
 pub use connect::StoreOptions;
 pub use page::{Page, PageError, PageRequest};
 pub use quarantine::Quarantined;
@@ -67,6 +68,8 @@ pub struct Store {
     db: DatabaseConnection,
     /// SQL statements sent so far, for `/metrics`.
     statements: Arc<AtomicU64>,
+    /// Told after every append that wrote an event, so this process's log tailer wakes at once.
+    commits: Arc<Notify>,
 }
 
 impl Store {
@@ -86,6 +89,12 @@ impl Store {
     /// How many SQL statements this store has sent since it was opened.
     pub fn statements_executed(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Resolves after the next append that wrote an event, in this process (or at once if one
+    /// committed since the last call). Only a hint: the log itself says what was written.
+    pub async fn appended(&self) {
+        self.commits.notified().await;
     }
 
     /// The underlying connection, for the store's own submodules and for tests of the schema.

@@ -6,6 +6,7 @@ mod m20261127_000001_create_event_log;
 mod m20261127_000002_create_projections;
 mod m20261127_000003_create_quarantine_and_settings;
 mod m20261127_000004_add_log_version;
+mod m20261127_000005_index_changes_by_position;
 mod support;
 
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_create_projections::Migration),
             Box::new(m20261127_000003_create_quarantine_and_settings::Migration),
             Box::new(m20261127_000004_add_log_version::Migration),
+            Box::new(m20261127_000005_index_changes_by_position::Migration),
         ]
     }
 }

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{events, log_head};
-use sea_orm::Statement;
+use sea_orm::{DbBackend, Statement};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
@@ -70,8 +70,12 @@ impl Store {
                 .filter(log_head::Column::Id.eq(1))
                 .exec(&txn)
                 .await?;
+            notify_replicas(&txn, position).await?;
         }
         txn.commit().await?;
+        if position != head {
+            self.commits.notify_one();
+        }
         Ok(outcomes)
     }
 }
@@ -83,6 +87,23 @@ impl Store {
             StoreError::Unavailable(DbErr::Custom("the append returned no outcome".into()))
         })
     }
+}
+
+/// The PostgreSQL channel on which each append announces its last position, delivered at commit.
+pub const NOTIFY_CHANNEL: &str = "mobiniti_events";
+
+/// Wakes the log tailers of every process on the same PostgreSQL; on SQLite there is no other.
+async fn notify_replicas(txn: &DatabaseTransaction, position: i64) -> Result<(), DbErr> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [NOTIFY_CHANNEL.into(), position.to_string().into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// Takes the append lock, moves the version (see [`Store::version`]) and returns the last

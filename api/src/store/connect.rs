@@ -55,7 +55,11 @@ impl Store {
         db.set_metric_callback(move |_| {
             counted.fetch_add(1, Ordering::Relaxed);
         });
-        Ok(Self { db, statements })
+        Ok(Self {
+            db,
+            statements,
+            commits: Arc::default(),
+        })
     }
 }
 

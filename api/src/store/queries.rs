@@ -1,6 +1,7 @@
 //! The read side: filtered, ordered, paginated lists over the projections and the log, and the
 //! batched look-ups that nested GraphQL fields use. Each module owns one list.
 
+mod changes;
 mod contacts;
 mod delivery_statuses;
 mod events;

@@ -38,3 +38,17 @@ pub(super) async fn bump(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
     .await?;
     Ok(())
 }
+
+impl Store {
+    /// The last position handed out: every event up to it has committed.
+    pub async fn head(&self) -> Result<i64, StoreError> {
+        let head: Option<i64> = log_head::Entity::find()
+            .select_only()
+            .column(log_head::Column::Position)
+            .filter(log_head::Column::Id.eq(1))
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(head.unwrap_or(0))
+    }
+}

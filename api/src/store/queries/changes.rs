@@ -1,0 +1,167 @@
+//! The log read forward from a position, and the objects each stretch of it changed: what the
+//! subscriptions stream. Filters are also checked in memory here, so one read of a stretch of
+//! the log serves every subscriber, whatever it filters on.
+
+use chrono::{DateTime, Utc};
+use entity::{contacts, delivery_statuses, events, messages};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::{ContactFilter, DeliveryStatusFilter, EventFilter, MessageFilter};
+use crate::store::{ReadError, Store};
+
+impl Store {
+    /// Up to `limit` events after `after`, by position: with positions gap-free in commit order,
+    /// reading forward from the last position seen never passes over an event.
+    pub async fn events_after(
+        &self,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<events::Model>, ReadError> {
+        Ok(events::Entity::find()
+            .filter(events::Column::Position.gt(after))
+            .order_by_asc(events::Column::Position)
+            .limit(limit)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The messages whose last change was an event in `(after, to]`.
+    pub async fn messages_changed(
+        &self,
+        after: i64,
+        to: i64,
+    ) -> Result<Vec<messages::Model>, ReadError> {
+        use messages::Column as C;
+        Ok(messages::Entity::find()
+            .filter(C::EventPosition.gt(after))
+            .filter(C::EventPosition.lte(to))
+            .order_by_asc(C::EventPosition)
+            .order_by_asc(C::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The delivery statuses whose last change was an event in `(after, to]`.
+    pub async fn delivery_statuses_changed(
+        &self,
+        after: i64,
+        to: i64,
+    ) -> Result<Vec<delivery_statuses::Model>, ReadError> {
+        use delivery_statuses::Column as C;
+        Ok(delivery_statuses::Entity::find()
+            .filter(C::EventPosition.gt(after))
+            .filter(C::EventPosition.lte(to))
+            .order_by_asc(C::EventPosition)
+            .order_by_asc(C::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The contacts whose last event was in `(after, to]`.
+    pub async fn contacts_changed(
+        &self,
+        after: i64,
+        to: i64,
+    ) -> Result<Vec<contacts::Model>, ReadError> {
+        use contacts::Column as C;
+        Ok(contacts::Entity::find()
+            .filter(C::LastEventPosition.gt(after))
+            .filter(C::LastEventPosition.lte(to))
+            .order_by_asc(C::LastEventPosition)
+            .all(&self.db)
+            .await?)
+    }
+}
+
+/// `value` in `[from, to)`, as [`super::in_range`] puts it in SQL.
+fn within(value: DateTime<Utc>, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> bool {
+    from.is_none_or(|from| value >= from) && to.is_none_or(|to| value < to)
+}
+
+/// `haystack` contains `needle`, ignoring case, as [`super::contains`] puts it in SQL.
+fn contains(haystack: Option<&str>, needle: &str) -> bool {
+    haystack.is_some_and(|text| text.to_lowercase().contains(&needle.to_lowercase()))
+}
+
+fn equal<T: PartialEq + ?Sized>(wanted: Option<&T>, value: &T) -> bool {
+    wanted.is_none_or(|wanted| wanted == value)
+}
+
+impl EventFilter {
+    pub fn matches(&self, event: &events::Model) -> bool {
+        self.kinds
+            .as_ref()
+            .is_none_or(|kinds| kinds.contains(&event.kind))
+            && self
+                .contact_id
+                .as_ref()
+                .is_none_or(|id| event.contact_id.as_ref() == Some(id))
+            && self
+                .phone
+                .as_ref()
+                .is_none_or(|phone| event.phone.as_ref() == Some(phone))
+            && within(event.received_at, self.received_from, self.received_to)
+            && self.after_position.is_none_or(|p| event.position > p)
+            && self.before_position.is_none_or(|p| event.position < p)
+    }
+}
+
+impl MessageFilter {
+    pub fn matches(&self, message: &messages::Model) -> bool {
+        equal(self.direction.as_deref(), message.direction.as_str())
+            && self.categories.as_ref().is_none_or(|categories| {
+                message
+                    .category
+                    .as_ref()
+                    .is_some_and(|category| categories.contains(category))
+            })
+            && self
+                .contact_id
+                .as_ref()
+                .is_none_or(|id| message.contact_id.as_ref() == Some(id))
+            && equal(self.phone.as_deref(), message.phone.as_str())
+            && within(message.occurred_at, self.occurred_from, self.occurred_to)
+            && self
+                .text_contains
+                .as_deref()
+                .filter(|text| !text.is_empty())
+                .is_none_or(|text| contains(Some(&message.body), text))
+    }
+}
+
+impl DeliveryStatusFilter {
+    pub fn matches(&self, status: &delivery_statuses::Model) -> bool {
+        equal(self.code.as_deref(), status.code.as_str())
+            && equal(self.success.as_ref(), &status.success)
+            && equal(self.bounce.as_ref(), &status.bounce)
+            && equal(self.recipient.as_deref(), status.recipient.as_str())
+            && self
+                .message_id
+                .as_ref()
+                .is_none_or(|id| status.message_id.as_ref() == Some(id))
+            && within(status.reported_at, self.reported_from, self.reported_to)
+    }
+}
+
+impl ContactFilter {
+    pub fn matches(&self, contact: &contacts::Model) -> bool {
+        let search = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|needle| !needle.is_empty());
+        equal(self.phone.as_deref(), contact.phone.as_str())
+            && equal(self.subscribed.as_ref(), &contact.subscribed)
+            && self
+                .carrier_status
+                .as_ref()
+                .is_none_or(|status| contact.carrier_status.as_ref() == Some(status))
+            && self.min_bounces.is_none_or(|n| contact.bounces >= n)
+            && within(contact.updated_at, self.updated_from, self.updated_to)
+            && search.is_none_or(|needle| {
+                contains(contact.first_name.as_deref(), needle)
+                    || contains(contact.last_name.as_deref(), needle)
+                    || contains(contact.email.as_deref(), needle)
+            })
+    }
+}

@@ -1,0 +1,104 @@
+//! The process's one reader of new events, and the channel that fans them out.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use tokio::sync::{Notify, broadcast, watch};
+
+use super::{Batch, listen};
+use crate::store::{Store, StoreError};
+
+/// Events read per query, by the tailer and by a subscriber catching up.
+pub(super) const PAGE: u64 = 500;
+/// Batches the channel keeps for subscribers that are behind; one further behind catches up
+/// from the store. Bounds the memory the live stream holds, whatever the subscribers do.
+const KEPT_BATCHES: usize = 64;
+/// How often the tailer looks at the log without being woken: the most a lost notification
+/// can delay an event.
+pub const RECHECK: Duration = Duration::from_millis(500);
+
+/// The live stream of this process; cheap to clone. The tailer stops when the last clone is
+/// dropped.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    /// The last position handed to the channel.
+    published: watch::Sender<i64>,
+    batches: broadcast::Sender<Arc<Batch>>,
+}
+
+impl Hub {
+    /// Starts tailing the log from its current head.
+    pub async fn start(store: Store) -> Result<Self, StoreError> {
+        let head = store.head().await?;
+        let (published, _) = watch::channel(head);
+        let (batches, _) = broadcast::channel(KEPT_BATCHES);
+        let inner = Arc::new(Inner {
+            store: store.clone(),
+            published,
+            batches,
+        });
+        let wake = Arc::new(Notify::new());
+        listen::spawn(&store, Arc::downgrade(&inner), wake.clone());
+        tokio::spawn(tail(Arc::downgrade(&inner), store, wake, head));
+        Ok(Self { inner })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The last position handed to live subscribers.
+    pub fn published(&self) -> i64 {
+        *self.inner.published.borrow()
+    }
+
+    /// Batches published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Batch>> {
+        self.inner.batches.subscribe()
+    }
+
+    /// Subscribers of the live channel now.
+    pub fn live_subscribers(&self) -> usize {
+        self.inner.batches.receiver_count()
+    }
+}
+
+/// Reads what was appended after `last` whenever woken, and publishes it.
+async fn tail(hub: Weak<Inner>, store: Store, wake: Arc<Notify>, mut last: i64) {
+    loop {
+        tokio::select! {
+            () = store.appended() => {}
+            () = wake.notified() => {}
+            () = tokio::time::sleep(RECHECK) => {}
+        }
+        let Some(hub) = hub.upgrade() else { return };
+        loop {
+            let events = match store.events_after(last, PAGE).await {
+                Ok(events) => events,
+                Err(err) => {
+                    // Subscribers pause; the next wake-up or re-check tries again.
+                    tracing::warn!(error = %err, after = last, "reading new events failed");
+                    break;
+                }
+            };
+            let full = events.len() as u64 == PAGE;
+            let Some(batch) = Batch::new(events) else {
+                break;
+            };
+            last = batch.last();
+            // Published before it is sent: a subscriber that joins in between and misses the
+            // batch sees the new position and reads the batch from the store.
+            hub.published.send_replace(last);
+            let _ = hub.batches.send(Arc::new(batch));
+            if !full {
+                break;
+            }
+        }
+    }
+}

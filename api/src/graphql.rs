@@ -14,10 +14,11 @@ mod loaders;
 mod prefetch;
 mod query;
 mod scalars;
+mod subscription;
 mod types;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{Context, EmptyMutation, Schema};
 use axum::Router;
 use axum::routing::get;
 
@@ -25,24 +26,27 @@ pub use auth::{ApiKey, ApiKeys, Scope};
 pub use cache::AnswerCache;
 pub use http::Limits;
 pub use query::Query;
+pub use subscription::Subscription;
 
 use crate::AppState;
 use crate::store::Store;
+use crate::stream::Hub;
 use crate::webhooks::payload::Normalizer;
 use loaders::StoreLoader;
 
-pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type ApiSchema = Schema<Query, EmptyMutation, Subscription>;
 
 /// What every resolver can reach.
 #[derive(Debug, Clone)]
 pub struct ApiState {
     pub store: Store,
     pub normalizer: Normalizer,
+    pub hub: Hub,
 }
 
 /// Builds the schema; `state` is `None` only to print the SDL.
 pub fn schema(state: Option<ApiState>, limits: &Limits) -> ApiSchema {
-    let mut builder = Schema::build(Query, EmptyMutation, EmptySubscription)
+    let mut builder = Schema::build(Query, EmptyMutation, Subscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_depth.max(32));

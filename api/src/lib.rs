@@ -111,10 +111,14 @@ pub async fn run(
 
     let normalizer = config.normalizer();
     let graphql_limits = config.graphql_limits();
+    let hub = stream::Hub::start(store.clone())
+        .await
+        .context("reading the log's head")?;
     let schema = graphql::schema(
         Some(graphql::ApiState {
             store: store.clone(),
             normalizer: normalizer.clone(),
+            hub,
         }),
         &graphql_limits,
     );

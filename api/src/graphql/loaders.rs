@@ -221,3 +221,15 @@ impl Loader<Latest<EventsOfContact>> for StoreLoader {
         .await
     }
 }
+
+/// Forgets everything `loader` read. A subscription keeps one loader for its whole life; it is
+/// emptied before each update so nested fields read the store as it is then.
+pub fn forget(loader: &super::Loader) {
+    loader.clear::<ContactId>();
+    loader.clear::<ContactPhone>();
+    loader.clear::<MessageId>();
+    loader.clear::<StatusesOfMessage>();
+    loader.clear::<Latest<MessagesOfPhone>>();
+    loader.clear::<Latest<StatusesOfRecipient>>();
+    loader.clear::<Latest<EventsOfContact>>();
+}

@@ -8,12 +8,12 @@
 
 use chrono::{DateTime, Utc};
 use entity::{events, log_head};
-use sea_orm::{DbBackend, Statement};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
     QueryFilter, QuerySelect, TransactionTrait,
 };
+use sea_orm::{DbBackend, Statement};
 use serde_json::Value;
 use uuid::Uuid;
 

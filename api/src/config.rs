@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::graphql::{ApiKey, Limits};
+use crate::graphql::{ApiKey, Limits, ws};
 use crate::phone::{PhoneNormalizer, parse_region};
 use crate::store::StoreOptions;
 use crate::webhooks::WebhookToken;
@@ -139,6 +139,50 @@ pub struct Config {
         global = true
     )]
     pub store_max_connections: u32,
+
+    /// The most GraphQL WebSocket connections open at once; an upgrade past it is answered 503.
+    #[arg(
+        long,
+        env = "WS_MAX_CONNECTIONS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub ws_max_connections: usize,
+
+    /// The most operations (subscriptions and queries) one WebSocket connection runs at once;
+    /// one more gets an `error` message with the code TOO_MANY_SUBSCRIPTIONS.
+    #[arg(
+        long,
+        env = "WS_MAX_SUBSCRIPTIONS",
+        default_value_t = 100,
+        global = true
+    )]
+    pub ws_max_subscriptions: usize,
+
+    /// How long a new WebSocket connection has to send `connection_init` before it is closed
+    /// with 4408, for example `3s`.
+    #[arg(long, env = "WS_INIT_TIMEOUT", default_value = "3s", value_parser = parse_period, global = true)]
+    pub ws_init_timeout: Duration,
+
+    /// How often the server sends its keep-alive on an acknowledged WebSocket connection: a
+    /// `ping` (graphql-transport-ws) or a `ka` (legacy graphql-ws).
+    #[arg(long, env = "WS_KEEP_ALIVE", default_value = "15s", value_parser = parse_period, global = true)]
+    pub ws_keep_alive: Duration,
+
+    /// How long one write to a WebSocket client may make no progress before the connection is
+    /// closed with 1008. Meanwhile a client that stops reading costs at most 32 queued results
+    /// (plus one per operation); it resumes with `afterPosition` after reconnecting.
+    #[arg(long, env = "WS_SEND_TIMEOUT", default_value = "30s", value_parser = parse_period, global = true)]
+    pub ws_send_timeout: Duration,
+}
+
+/// A duration such as `15s` or `300ms`, more than zero.
+fn parse_period(value: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(value) {
+        Ok(period) if period.is_zero() => Err("must be more than zero, for example 15s".into()),
+        Ok(period) => Ok(period),
+        Err(err) => Err(err.to_string()),
+    }
 }
 
 impl Config {
@@ -149,6 +193,16 @@ impl Config {
             max_aliases: self.graphql_max_aliases,
             max_query_bytes: self.graphql_max_query_bytes,
             introspection: !self.disable_introspection,
+        }
+    }
+
+    pub fn ws_settings(&self) -> ws::Settings {
+        ws::Settings {
+            max_connections: self.ws_max_connections,
+            max_subscriptions: self.ws_max_subscriptions,
+            init_timeout: self.ws_init_timeout,
+            keep_alive: self.ws_keep_alive,
+            send_timeout: self.ws_send_timeout,
         }
     }
 
@@ -199,5 +253,12 @@ mod tests {
         ]);
         assert_eq!(cli.config.webhook_token.len(), 2);
         assert!(Cli::try_parse_from(["mobiniti-events", "--webhook-token", "a,b,c"]).is_err());
+    }
+
+    #[test]
+    fn websocket_periods_must_be_more_than_zero() {
+        let cli = Cli::parse_from(["mobiniti-events", "--ws-keep-alive", "250ms"]);
+        assert_eq!(cli.config.ws_keep_alive, Duration::from_millis(250));
+        assert!(Cli::try_parse_from(["mobiniti-events", "--ws-keep-alive", "0s"]).is_err());
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Output types live in [`types`] and convert from the storage models; resolvers call the store,
 //! never sea-orm. Nested lists go through the batched loaders of [`loaders`]. The HTTP side
-//! follows the GraphQL-over-HTTP specification ([`http`]).
+//! follows the GraphQL-over-HTTP specification ([`http`]); subscriptions (and queries) also run
+//! over WebSocket ([`ws`]).
 
 pub mod auth;
 mod cache;
@@ -16,6 +17,7 @@ mod query;
 mod scalars;
 mod subscription;
 mod types;
+pub mod ws;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, EmptyMutation, Schema};
@@ -27,6 +29,7 @@ pub use cache::AnswerCache;
 pub use http::Limits;
 pub use query::Query;
 pub use subscription::Subscription;
+pub use ws::WebSockets;
 
 use crate::AppState;
 use crate::store::Store;
@@ -67,6 +70,7 @@ pub fn sdl() -> String {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/graphql", get(http::get).post(http::post))
+        .route("/graphql/ws", get(ws::handler))
         .route("/graphql/assets/{file}", get(graphiql::asset))
 }
 

@@ -11,7 +11,7 @@
 //! - [`phone`]: phone numbers to E.164.
 //! - [`store`]: the event log ([`store::Store::append`]), the projections derived from it, the
 //!   quarantine, and `rebuild`.
-//! - [`graphql`]: the GraphQL API over the store, and its HTTP handling.
+//! - [`graphql`]: the GraphQL API over the store, over HTTP and WebSocket.
 //! - [`health`]: liveness and readiness; [`metrics`]: Prometheus metrics.
 //!
 //! [`app`] builds the router from a state; [`run`] serves it on a listener until a shutdown
@@ -36,6 +36,7 @@ use anyhow::Context;
 use axum::Router;
 use axum::http::Request;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tower_http::trace::TraceLayer;
 
 pub use rebuild::rebuild;
@@ -56,6 +57,7 @@ pub struct AppState {
     pub api_keys: graphql::ApiKeys,
     pub graphql_limits: graphql::Limits,
     pub answers: graphql::AnswerCache,
+    pub websockets: graphql::WebSockets,
 }
 
 impl std::fmt::Debug for AppState {
@@ -122,6 +124,7 @@ pub async fn run(
         }),
         &graphql_limits,
     );
+    let (close_websockets, closing) = watch::channel(false);
     let state = AppState {
         store,
         webhook_tokens: WebhookTokens::new(&tokens),
@@ -131,6 +134,12 @@ pub async fn run(
         api_keys: graphql::ApiKeys::new(config.api_keys.clone()),
         graphql_limits,
         answers: graphql::AnswerCache::new(config.graphql_cache_mib.saturating_mul(1024 * 1024)),
+        websockets: graphql::WebSockets::new(config.ws_settings(), closing),
+    };
+    // Graceful shutdown does not wait for upgraded connections: each closes itself (1001) on this.
+    let shutdown = async move {
+        shutdown.await;
+        close_websockets.send_replace(true);
     };
     tracing::info!(%address, "serving");
     axum::serve(listener, app(state))

@@ -18,4 +18,4 @@ mod listen;
 
 pub use batch::{Batch, Slice};
 pub use follow::follow;
-pub use hub::Hub;
+pub use hub::{Hub, RECHECK};

@@ -16,5 +16,8 @@ mod graphql_cache;
 mod graphql_dashboard;
 mod projections;
 mod rebuild;
+mod replicas;
 mod stats;
+mod subscriptions;
 mod webhooks;
+mod ws_protocol;

@@ -3,6 +3,7 @@
 mod database;
 mod proxy;
 mod snapshot;
+pub mod ws;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -5,11 +5,12 @@
 //! 400 and carries no `data`; with `application/json` it is 200, as older clients expect.
 //!
 //! A browser's `GET /graphql` (`Accept` names `text/html`, no `query` parameter) gets the
-//! GraphiQL page of [`super::graphiql`] instead.
+//! GraphiQL page of [`super::graphiql`] instead, and a WebSocket upgrade goes to [`super::ws`].
 
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{ServerError, Variables};
 use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -27,7 +28,7 @@ use super::Scope;
 use super::auth::Refusal;
 use super::cache::Key;
 use super::errors::code;
-use super::graphiql;
+use super::{graphiql, ws};
 use crate::AppState;
 
 /// Limits on what one request may ask, each a flag.
@@ -64,12 +65,18 @@ struct Params {
     variables: Option<Map<String, Value>>,
 }
 
-/// `GET /graphql`: a query in the query string, or GraphiQL for a browser.
+/// `GET /graphql`: a query in the query string, GraphiQL for a browser, or a WebSocket.
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    match upgrade {
+        Ok(upgrade) => return ws::accept(state, &headers, upgrade),
+        Err(rejection) if ws::asks_for_upgrade(&headers) => return ws::refuse(rejection),
+        Err(_) => {}
+    }
     let raw = raw.unwrap_or_default();
     let pairs = form_urlencoded::parse(raw.as_bytes());
     if accepts_html(&headers) && !pairs.into_iter().any(|(name, _)| name == "query") {
@@ -166,12 +173,7 @@ async fn execute(
     let Some(query) = params.query else {
         return bad_request(media, "the request has no `query`");
     };
-    let limits = &state.graphql_limits;
-    let (bytes, max) = (query.len(), limits.max_query_bytes);
-    if bytes > max {
-        let message = format!(
-            "the query is {bytes} bytes, over the limit of {max} (--graphql-max-query-bytes)"
-        );
+    if let Some(message) = oversized(&state.graphql_limits, &query) {
         return too_large(media, message);
     }
     let request = Checked {
@@ -249,16 +251,12 @@ async fn run(state: &AppState, checked: Checked) -> (Response, Option<Bytes>) {
             return (request_error(media, errors), None);
         }
     };
-    let aliases = count_aliases(document);
-    if aliases > limits.max_aliases {
+    if let Some(message) = too_many_aliases(limits, document) {
         let refusal = refuse(
             media,
             StatusCode::BAD_REQUEST,
             code::TOO_MANY_ALIASES,
-            format!(
-                "the query has {aliases} aliases, over the limit of {} (--graphql-max-aliases)",
-                limits.max_aliases
-            ),
+            message,
         );
         return (refusal, None);
     }
@@ -274,10 +272,7 @@ async fn run(state: &AppState, checked: Checked) -> (Response, Option<Bytes>) {
     }
 
     let response = state.schema.execute(request).await;
-    let before_execution = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|err| err.path.is_empty());
-    if before_execution {
+    if failed_before_execution(&response) {
         let errors = response
             .errors
             .into_iter()
@@ -291,6 +286,30 @@ async fn run(state: &AppState, checked: Checked) -> (Response, Option<Bytes>) {
     (reply_bytes(media, StatusCode::OK, body), answer)
 }
 
+/// Why a query is over `--graphql-max-query-bytes`, if it is.
+pub(super) fn oversized(limits: &Limits, query: &str) -> Option<String> {
+    let (bytes, max) = (query.len(), limits.max_query_bytes);
+    (bytes > max).then(|| {
+        format!("the query is {bytes} bytes, over the limit of {max} (--graphql-max-query-bytes)")
+    })
+}
+
+/// Why a query is over `--graphql-max-aliases`, if it is.
+pub(super) fn too_many_aliases(limits: &Limits, document: &ExecutableDocument) -> Option<String> {
+    let (aliases, max) = (count_aliases(document), limits.max_aliases);
+    (aliases > max).then(|| {
+        format!("the query has {aliases} aliases, over the limit of {max} (--graphql-max-aliases)")
+    })
+}
+
+/// Whether the errors were found before anything ran: parse and validation errors, an unknown
+/// operation, bad variables.
+pub(super) fn failed_before_execution(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|err| err.path.is_empty())
+}
+
 fn not_acceptable() -> Response {
     refuse(
         Media::Json,
@@ -300,7 +319,8 @@ fn not_acceptable() -> Response {
     )
 }
 
-fn with_code(mut err: ServerError, fallback: &'static str) -> ServerError {
+/// The error with `extensions.code`, unless it has one.
+pub(super) fn with_code(mut err: ServerError, fallback: &'static str) -> ServerError {
     let extensions = err.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
         extensions.set("code", fallback);

@@ -7,9 +7,12 @@ use tokio::sync::OnceCell;
 
 use crate::store::{ReadError, Store};
 
-/// Events with consecutive positions, in order; never empty.
+/// Events with consecutive positions, in order, after position `after` up to `last`. Empty only
+/// for a marker: "the log is at `last`", sent when the tailer skipped events nobody listened to.
 #[derive(Debug)]
 pub struct Batch {
+    after: i64,
+    last: i64,
     events: Vec<events::Model>,
     messages: OnceCell<Vec<messages::Model>>,
     delivery_statuses: OnceCell<Vec<delivery_statuses::Model>>,
@@ -17,27 +20,36 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// `events` must be non-empty and consecutive, as [`Store::events_after`] reads them.
+    /// `events` must be consecutive, as [`Store::events_after`] reads them; `None` if empty.
     pub(super) fn new(events: Vec<events::Model>) -> Option<Self> {
-        (!events.is_empty()).then(|| Self {
+        let after = events.first()?.position - 1;
+        let last = events.last()?.position;
+        Some(Self::of(after, last, events))
+    }
+
+    /// A batch with no event that says the log reached `head`.
+    pub(super) fn marker(head: i64) -> Self {
+        Self::of(head, head, Vec::new())
+    }
+
+    fn of(after: i64, last: i64, events: Vec<events::Model>) -> Self {
+        Self {
+            after,
+            last,
             events,
             messages: OnceCell::new(),
             delivery_statuses: OnceCell::new(),
             contacts: OnceCell::new(),
-        })
-    }
-
-    pub fn first(&self) -> i64 {
-        self.events.first().map_or(0, |e| e.position)
-    }
-
-    pub fn last(&self) -> i64 {
-        self.events.last().map_or(0, |e| e.position)
+        }
     }
 
     /// The position just before the batch.
-    fn before(&self) -> i64 {
-        self.first() - 1
+    pub fn after(&self) -> i64 {
+        self.after
+    }
+
+    pub fn last(&self) -> i64 {
+        self.last
     }
 }
 
@@ -57,7 +69,7 @@ impl Slice {
 
     /// The event at `position`, if it is in the slice.
     pub fn event(&self, position: i64) -> Option<&events::Model> {
-        let index = usize::try_from(position - self.batch.first()).ok()?;
+        let index = usize::try_from(position - self.batch.after - 1).ok()?;
         self.batch
             .events
             .get(index)
@@ -69,7 +81,7 @@ impl Slice {
         let batch = &self.batch;
         let rows = batch
             .messages
-            .get_or_try_init(|| store.messages_changed(batch.before(), batch.last()))
+            .get_or_try_init(|| store.messages_changed(batch.after, batch.last))
             .await?;
         Ok(rows
             .iter()
@@ -85,7 +97,7 @@ impl Slice {
         let batch = &self.batch;
         let rows = batch
             .delivery_statuses
-            .get_or_try_init(|| store.delivery_statuses_changed(batch.before(), batch.last()))
+            .get_or_try_init(|| store.delivery_statuses_changed(batch.after, batch.last))
             .await?;
         Ok(rows
             .iter()
@@ -98,7 +110,7 @@ impl Slice {
         let batch = &self.batch;
         let rows = batch
             .contacts
-            .get_or_try_init(|| store.contacts_changed(batch.before(), batch.last()))
+            .get_or_try_init(|| store.contacts_changed(batch.after, batch.last))
             .await?;
         Ok(rows
             .iter()

@@ -13,13 +13,26 @@ use super::{Batch, Hub, Slice};
 /// How long a subscriber waits before reading the store again after it failed.
 const RETRY: Duration = Duration::from_secs(1);
 
-/// The log after `after` (or after the last published position, for "from now"), as slices in
+/// The log after `after` (or after the log's head, for "from now"), as slices in
 /// strictly increasing position order. A store outage pauses the stream rather than ending it.
 pub fn follow(hub: Hub, after: Option<i64>) -> impl Stream<Item = Slice> + Send + 'static {
     async_stream::stream! {
         // Subscribed before the position is read, so nothing published after it is missed.
         let mut live = hub.subscribe();
-        let mut cursor = after.unwrap_or_else(|| hub.published());
+        let mut cursor = match after {
+            Some(after) => after,
+            // "Now" is the log's head: the tailer reads nothing while nobody listens, so what
+            // it published last may be older.
+            None => loop {
+                match hub.store().head().await {
+                    Ok(head) => break head,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "a subscriber cannot read the log's head; retrying");
+                        tokio::time::sleep(RETRY).await;
+                    }
+                }
+            },
+        };
         loop {
             // Behind what was published (catching up, lagging, or a batch missed at the
             // switch-over): read the store up to it.
@@ -39,8 +52,9 @@ pub fn follow(hub: Hub, after: Option<i64>) -> impl Stream<Item = Slice> + Send 
             }
             match live.recv().await {
                 Ok(batch) if batch.last() <= cursor => {}
-                // Starts after the cursor: the loop's catch-up reads the missing stretch first.
-                Ok(batch) if batch.first() > cursor + 1 => {}
+                // Starts after the cursor (or is a marker of events the channel did not carry):
+                // the loop's catch-up reads the missing stretch from the store first.
+                Ok(batch) if batch.after() > cursor => {}
                 Ok(batch) => {
                     let slice = Slice { after: cursor, batch };
                     cursor = slice.batch.last();
@@ -51,5 +65,114 @@ pub fn follow(hub: Hub, after: Option<i64>) -> impl Stream<Item = Slice> + Send 
                 Err(RecvError::Closed) => break,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+
+    use chrono::Utc;
+    use futures_util::StreamExt;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::phone::PhoneNormalizer;
+    use crate::store::{NewEvent, Store, StoreOptions};
+    use crate::stream::RECHECK;
+    use crate::webhooks::category::Keywords;
+    use crate::webhooks::payload::{self, Normalizer};
+    use crate::webhooks::{WebhookKind, dedupe};
+
+    async fn store(dir: &tempfile::TempDir) -> Store {
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
+        let store = Store::connect(&StoreOptions {
+            url,
+            timeout: Duration::from_secs(5),
+            max_connections: 4,
+        })
+        .await
+        .expect("open the store");
+        store.migrate().await.expect("migrate");
+        store
+    }
+
+    fn inbound(n: usize) -> NewEvent {
+        let json = json!({
+            "id": "c-1",
+            "phone_number": "+13035550001",
+            "message": format!("reply {n}"),
+            "received_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+        });
+        let normalizer = Normalizer {
+            phones: PhoneNormalizer::new(phonenumber::country::Id::US),
+            keywords: Keywords::new::<_, String>([]),
+        };
+        let kind = WebhookKind::InboundMessage;
+        let data = payload::parse(kind, &json, &normalizer).expect("a valid payload");
+        NewEvent {
+            id: Uuid::now_v7(),
+            kind,
+            dedupe_key: dedupe::key(kind, &json, data.natural_key().as_deref()),
+            received_at: Utc::now(),
+            raw_body: json.to_string().into_bytes(),
+            payload: json,
+            data,
+        }
+    }
+
+    /// A subscriber that reads nothing while far more batches arrive than the live channel
+    /// keeps: when it reads again, it gets every event once, in order, from the store.
+    #[tokio::test]
+    async fn a_subscriber_behind_the_channel_misses_nothing() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let store = store(&dir).await;
+        let hub = Hub::start(store.clone()).await.expect("the hub starts");
+        let mut stream = pin!(follow(hub.clone(), Some(0)));
+        store.append_one(inbound(0)).await.expect("appended");
+        let first = tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .expect("the first event comes")
+            .expect("the stream is endless");
+        assert_eq!(first.events().map(|e| e.position).collect::<Vec<_>>(), [1]);
+        // Now subscribed to the live channel, and reading nothing.
+        for n in 1..151 {
+            store.append_one(inbound(n)).await.expect("appended");
+            // Let the tailer publish each one as its own batch.
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let mut seen = vec![1];
+        while seen.len() < 151 {
+            let slice = tokio::time::timeout(Duration::from_secs(5), stream.next())
+                .await
+                .expect("the stream goes on")
+                .expect("the stream is endless");
+            seen.extend(slice.events().map(|e| e.position));
+        }
+        assert_eq!(seen, (1..=151).collect::<Vec<i64>>());
+    }
+
+    /// With nobody listening the tailer reads nothing; a subscriber "from now" that joins later
+    /// gets exactly what follows, promptly, not the events it did not ask for.
+    #[tokio::test]
+    async fn a_subscriber_from_now_after_an_idle_spell_gets_what_follows() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let store = store(&dir).await;
+        let hub = Hub::start(store.clone()).await.expect("the hub starts");
+        for n in 0..3 {
+            store.append_one(inbound(n)).await.expect("appended");
+        }
+        let mut stream = pin!(follow(hub.clone(), None));
+        let nothing = tokio::time::timeout(Duration::from_millis(100), stream.next()).await;
+        assert!(nothing.is_err(), "nothing new yet");
+        store.append_one(inbound(3)).await.expect("appended");
+        let slice = tokio::time::timeout(RECHECK / 2, stream.next())
+            .await
+            .expect("the new event comes before any re-check")
+            .expect("the stream is endless");
+        assert_eq!(slice.events().map(|e| e.position).collect::<Vec<_>>(), [4]);
     }
 }

@@ -53,7 +53,8 @@ impl Hub {
         &self.inner.store
     }
 
-    /// The last position handed to live subscribers.
+    /// The last position handed to live subscribers (or, while there were none, the head when
+    /// the last one left).
     pub fn published(&self) -> i64 {
         *self.inner.published.borrow()
     }
@@ -69,8 +70,11 @@ impl Hub {
     }
 }
 
-/// Reads what was appended after `last` whenever woken, and publishes it.
+/// Reads what was appended after `last` whenever woken, and publishes it. With no live
+/// subscriber it reads nothing: when one comes, it starts again from the log's head, and the
+/// subscriber reads what came before from the store.
 async fn tail(hub: Weak<Inner>, store: Store, wake: Arc<Notify>, mut last: i64) {
+    let mut idle = false;
     loop {
         tokio::select! {
             () = store.appended() => {}
@@ -78,6 +82,27 @@ async fn tail(hub: Weak<Inner>, store: Store, wake: Arc<Notify>, mut last: i64) 
             () = tokio::time::sleep(RECHECK) => {}
         }
         let Some(hub) = hub.upgrade() else { return };
+        if hub.batches.receiver_count() == 0 {
+            idle = true;
+            continue;
+        }
+        if idle {
+            match store.head().await {
+                Ok(head) => {
+                    idle = false;
+                    if head > last {
+                        // Subscribers that joined since read what was skipped from the store.
+                        last = head;
+                        hub.published.send_replace(last);
+                        let _ = hub.batches.send(Arc::new(Batch::marker(head)));
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "reading the log's head failed");
+                    continue;
+                }
+            }
+        }
         loop {
             let events = match store.events_after(last, PAGE).await {
                 Ok(events) => events,

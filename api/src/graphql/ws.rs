@@ -1,0 +1,200 @@
+//! GraphQL over WebSocket: `GET /graphql` and `GET /graphql/ws` upgraded, for subscriptions (and
+//! queries). The protocol is chosen by `Sec-WebSocket-Protocol`: `graphql-transport-ws`
+//! ([`transport`], the protocol of the `graphql-ws` library) or the legacy `graphql-ws` of
+//! subscriptions-transport-ws ([`legacy`]).
+//!
+//! Written by hand over `Schema::execute_stream`: async-graphql's own WebSocket handling departs
+//! from graphql-transport-ws (its close codes and its answers to a malformed message).
+//!
+//! Every connection is bounded: at most `--ws-max-connections` at once (more are answered 503),
+//! `--ws-max-subscriptions` operations on each, and a fixed amount of memory per connection (see
+//! [`connection`]). A client that stops reading is disconnected after `--ws-send-timeout`.
+//!
+//! - [`connection`]: one socket: the reads, the single writer, keep-alive, the operations.
+//! - [`operation`]: one operation, run in its own task.
+//! - [`message`]: what either protocol says, once decoded; [`close`]: why a connection closes.
+
+mod close;
+mod connection;
+mod legacy;
+mod message;
+mod operation;
+mod transport;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::{Semaphore, watch};
+
+use crate::AppState;
+use crate::error::error_response;
+use message::{ClientMessage, Invalid, ServerMessage};
+
+/// The largest message a client may send: a query is at most `--graphql-max-query-bytes`, and
+/// its variables come on top, as with a POST body.
+const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// The WebSocket limits, each a flag.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub max_connections: usize,
+    pub max_subscriptions: usize,
+    pub init_timeout: Duration,
+    pub keep_alive: Duration,
+    pub send_timeout: Duration,
+}
+
+/// The connections of this process: their settings, the slots left, and the shutdown signal.
+#[derive(Debug, Clone)]
+pub struct WebSockets {
+    settings: Arc<Settings>,
+    slots: Arc<Semaphore>,
+    closing: watch::Receiver<bool>,
+}
+
+impl WebSockets {
+    /// `closing` turns true when the server shuts down; every connection then closes.
+    pub fn new(settings: Settings, closing: watch::Receiver<bool>) -> Self {
+        let slots = Semaphore::new(settings.max_connections.min(Semaphore::MAX_PERMITS));
+        Self {
+            settings: Arc::new(settings),
+            slots: Arc::new(slots),
+            closing,
+        }
+    }
+}
+
+/// The two protocols spoken, by their subprotocol names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    Transport,
+    Legacy,
+}
+
+impl Protocol {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Transport => "graphql-transport-ws",
+            Self::Legacy => "graphql-ws",
+        }
+    }
+
+    /// graphql-transport-ws when the client offers it or offers nothing; the legacy protocol
+    /// when the client offers that one only.
+    fn choose<'a>(offered: impl Iterator<Item = &'a HeaderValue>) -> Result<Self, UpgradeError> {
+        let offered: Vec<&str> = offered.filter_map(|value| value.to_str().ok()).collect();
+        if offered.is_empty() || offered.contains(&Self::Transport.name()) {
+            Ok(Self::Transport)
+        } else if offered.contains(&Self::Legacy.name()) {
+            Ok(Self::Legacy)
+        } else {
+            Err(UpgradeError::UnknownSubprotocol(offered.join(", ")))
+        }
+    }
+
+    fn decode(self, text: &str) -> Result<ClientMessage, Invalid> {
+        match self {
+            Self::Transport => transport::decode_message(text),
+            Self::Legacy => legacy::decode_message(text),
+        }
+    }
+
+    /// The message's text; `None` for what this protocol does not say.
+    fn encode(self, message: ServerMessage) -> Option<String> {
+        let value = match self {
+            Self::Transport => transport::encode(message),
+            Self::Legacy => legacy::encode(message),
+        };
+        value.map(|value| value.to_string())
+    }
+}
+
+/// Why an upgrade was refused, answered before any WebSocket exists.
+#[derive(Debug, thiserror::Error)]
+enum UpgradeError {
+    /// 400: no subprotocol offered is one this service speaks.
+    #[error(
+        "none of the subprotocols offered ({0}) is spoken here; use graphql-transport-ws or graphql-ws"
+    )]
+    UnknownSubprotocol(String),
+    /// 503: `--ws-max-connections` are open.
+    #[error(
+        "{0} WebSocket connections are open, the most allowed (--ws-max-connections); retry later"
+    )]
+    TooManyConnections(usize),
+    /// The rejection's own status (400, 405, …): not a well-formed WebSocket upgrade.
+    #[error("{0}; this path takes WebSocket upgrades (graphql-transport-ws or graphql-ws) only")]
+    NotAnUpgrade(WebSocketUpgradeRejection),
+}
+
+impl IntoResponse for UpgradeError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            Self::UnknownSubprotocol(_) => (StatusCode::BAD_REQUEST, "unknown_subprotocol"),
+            Self::TooManyConnections(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "too_many_connections")
+            }
+            Self::NotAnUpgrade(rejection) => (rejection.status(), "not_a_websocket_upgrade"),
+        };
+        if let Self::TooManyConnections(_) = self {
+            tracing::warn!(code, "WebSocket upgrade refused: {self}");
+        } else {
+            tracing::debug!(code, "WebSocket upgrade refused: {self}");
+        }
+        error_response(status, code, self.to_string())
+    }
+}
+
+/// `GET /graphql/ws`: WebSocket upgrades only.
+pub async fn handler(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    match upgrade {
+        Ok(upgrade) => accept(state, &headers, upgrade),
+        Err(rejection) => refuse(rejection),
+    }
+}
+
+/// Whether a request asks for a WebSocket (so a malformed one is answered as an upgrade).
+pub(super) fn asks_for_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"websocket"))
+}
+
+/// Answers a request that is not a well-formed WebSocket upgrade.
+pub(super) fn refuse(rejection: WebSocketUpgradeRejection) -> Response {
+    UpgradeError::NotAnUpgrade(rejection).into_response()
+}
+
+/// Takes the upgrade, if a subprotocol fits and a connection slot is free.
+pub(super) fn accept(state: AppState, headers: &HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    let protocol = match Protocol::choose(upgrade.requested_protocols()) {
+        Ok(protocol) => protocol,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let sockets = state.websockets.clone();
+    let Ok(slot) = sockets.slots.clone().try_acquire_owned() else {
+        return UpgradeError::TooManyConnections(sockets.settings.max_connections).into_response();
+    };
+    // Kept for `connection_init`, which may carry the key instead.
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .map(connection::Authorization::new);
+    upgrade
+        // Echoed only when offered: a client that named no subprotocol must not get one back.
+        .protocols([protocol.name()])
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .on_failed_upgrade(|err| tracing::debug!(error = %err, "a WebSocket upgrade failed"))
+        .on_upgrade(move |socket| async move {
+            connection::serve(socket, protocol, state, authorization).await;
+            drop(slot);
+        })
+}

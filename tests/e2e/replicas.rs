@@ -1,30 +1,95 @@
-//! Two service instances on one PostgreSQL database, sharing nothing but the database: 8
-//! concurrent writers spread over both, subscribers on both that join before, during and after
+//! Two `mobiniti-events` processes on one PostgreSQL database, sharing nothing but the database:
+//! 8 concurrent writers spread over both, subscribers on both that join before, during and after
 //! the writes, and one that reads slowly. Each receives every event after its position exactly
-//! once, in strictly increasing order, whichever instance stored it.
+//! once, in strictly increasing order, whichever process stored it.
 
+use std::net::SocketAddr;
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
 
 use crate::support::ws::{TRANSPORT, WsClient};
-use crate::support::{Backend, TOKEN, TestApp, TestDb, spawn_on_url};
+use crate::support::{Backend, TOKEN, TestDb};
 
 const WRITERS: usize = 8;
 const PER_WRITER: usize = 625;
 const TOTAL: i64 = (WRITERS * PER_WRITER) as i64;
+
+/// One service process.
+struct Replica {
+    child: Child,
+    address: SocketAddr,
+}
+
+impl Replica {
+    async fn start(database_url: &str) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mobiniti-events"));
+        for name in ["DATABASE_URL", "LISTEN_ADDR", "WEBHOOK_TOKEN", "API_KEYS"] {
+            command.env_remove(name);
+        }
+        let mut child = command
+            .args([
+                "serve",
+                "--database-url",
+                database_url,
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .args(["--webhook-token", TOKEN])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start mobiniti-events");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let address = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.expect("read stdout") {
+                if let Some(rest) = line.strip_prefix("mobiniti-events is listening on http://") {
+                    return rest.trim().parse().expect("an address");
+                }
+            }
+            panic!("mobiniti-events ended before listening");
+        })
+        .await
+        .expect("listening within 30 s");
+        // The rest of its output is not read; keep the pipe drained so it never blocks.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self { child, address }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    async fn stop(mut self) {
+        let pid = self.child.id().expect("a running child").to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().await;
+        assert!(
+            killed.is_ok_and(|status| status.success()),
+            "kill -TERM {pid}"
+        );
+        let status = tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .expect("it stops within 10 s")
+            .expect("its exit status");
+        assert!(status.success(), "{status}");
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
     not(postgres_tests),
     ignore = "TEST_DATABASE_URL is not set: PostgreSQL run skipped"
 )]
-async fn two_replicas_deliver_every_event_once_in_order() {
+async fn two_processes_deliver_every_event_once_in_order() {
     let db = TestDb::create(Backend::Postgres).await;
-    let url = db.url.clone();
-    let shared = db.shared();
-    let a = spawn_on_url(db, &url, &[]).await;
-    let b = spawn_on_url(shared, &url, &[]).await;
+    let a = Replica::start(&db.url).await;
+    let b = Replica::start(&db.url).await;
+    let http = reqwest::Client::new();
 
     let early = [subscribe(&a, 0).await, subscribe(&b, 0).await];
     let slow = tokio::spawn(read_slowly(subscribe(&b, 0).await));
@@ -32,7 +97,8 @@ async fn two_replicas_deliver_every_event_once_in_order() {
     let writers: Vec<_> = (0..WRITERS)
         .map(|w| {
             let replica = if w % 2 == 0 { &a } else { &b };
-            let (client, url) = (replica.client.clone(), hook_url(replica));
+            let url = replica.url(&format!("/webhooks/mobiniti/inbound-message?token={TOKEN}"));
+            let client = http.clone();
             tokio::spawn(async move {
                 for i in 0..PER_WRITER {
                     let body = json!({
@@ -54,7 +120,7 @@ async fn two_replicas_deliver_every_event_once_in_order() {
         })
         .collect();
     // Mid-stream joiners, once some of the events are in.
-    wait_for_head(&a, TOTAL / 3).await;
+    wait_for_head(&http, &a, TOTAL / 3).await;
     let middle = [subscribe(&a, 1_000).await, subscribe(&b, 500).await];
     for writer in writers {
         writer.await.expect("a writer finished");
@@ -85,14 +151,12 @@ async fn two_replicas_deliver_every_event_once_in_order() {
     }
     let slow = slow.await.expect("the slow reader finished");
     assert_eq!(slow, (1..=TOTAL).collect::<Vec<_>>(), "the slow reader");
+    a.stop().await;
+    b.stop().await;
 }
 
-fn hook_url(app: &TestApp) -> String {
-    app.url(&format!("/webhooks/mobiniti/inbound-message?token={TOKEN}"))
-}
-
-async fn subscribe(app: &TestApp, after: i64) -> WsClient {
-    let mut client = WsClient::connect(app, TRANSPORT, None)
+async fn subscribe(replica: &Replica, after: i64) -> WsClient {
+    let mut client = WsClient::connect_to(replica.address, TRANSPORT)
         .await
         .acknowledged(None)
         .await;
@@ -106,7 +170,7 @@ async fn subscribe(app: &TestApp, after: i64) -> WsClient {
     client
 }
 
-/// Reads one event at a time with a pause after each, while the writers go on.
+/// Reads one event at a time with a pause every ten, while the writers go on.
 async fn read_slowly(mut client: WsClient) -> Vec<i64> {
     let mut seen = Vec::new();
     while seen.len() < TOTAL as usize {
@@ -119,12 +183,19 @@ async fn read_slowly(mut client: WsClient) -> Vec<i64> {
     seen
 }
 
-async fn wait_for_head(app: &TestApp, position: i64) {
+async fn wait_for_head(http: &reqwest::Client, replica: &Replica, position: i64) {
+    let query = json!({ "query": "{ events(last: 1) { nodes { position } } }" });
     for _ in 0..600 {
-        let head = app
-            .query("{ events(last: 1) { nodes { position } } }", json!({}))
-            .await;
-        let last = head["events"]["nodes"][0]["position"]
+        let answer: serde_json::Value = http
+            .post(replica.url("/graphql"))
+            .json(&query)
+            .send()
+            .await
+            .expect("the replica answers")
+            .json()
+            .await
+            .expect("JSON");
+        let last = answer["data"]["events"]["nodes"][0]["position"]
             .as_str()
             .and_then(|p| p.parse::<i64>().ok())
             .unwrap_or(0);

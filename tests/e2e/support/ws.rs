@@ -9,6 +9,7 @@
 //! ```
 
 use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -73,7 +74,16 @@ impl WsClient {
         headers: &[(&str, &str)],
     ) -> Result<Self, Refused> {
         let tcp = TcpStream::connect(app.address).await.expect("connect");
-        Self::handshake(tcp, app, path, protocols, headers).await
+        Self::handshake(tcp, app.address, path, protocols, headers).await
+    }
+
+    /// Connects to `/graphql` of a service at `address` (one the test started as a process)
+    /// offering `protocol`, without a key.
+    pub async fn connect_to(address: SocketAddr, protocol: &str) -> Self {
+        let tcp = TcpStream::connect(address).await.expect("connect");
+        Self::handshake(tcp, address, "/graphql", &[protocol], &[])
+            .await
+            .unwrap_or_else(|refused| panic!("the upgrade was refused: {refused:?}"))
     }
 
     /// Connects to `/graphql` with graphql-transport-ws over a socket that buffers little, so a
@@ -82,19 +92,19 @@ impl WsClient {
         let socket = TcpSocket::new_v4().expect("a socket");
         socket.set_recv_buffer_size(4096).expect("a small buffer");
         let tcp = socket.connect(app.address).await.expect("connect");
-        Self::handshake(tcp, app, "/graphql", &[TRANSPORT], &[])
+        Self::handshake(tcp, app.address, "/graphql", &[TRANSPORT], &[])
             .await
             .unwrap_or_else(|refused| panic!("the upgrade was refused: {refused:?}"))
     }
 
     async fn handshake(
         tcp: TcpStream,
-        app: &TestApp,
+        address: SocketAddr,
         path: &str,
         protocols: &[&str],
         headers: &[(&str, &str)],
     ) -> Result<Self, Refused> {
-        let url = format!("ws://{}{path}", app.address);
+        let url = format!("ws://{address}{path}");
         let mut request = url.into_client_request().expect("a WebSocket URL");
         if !protocols.is_empty() {
             let offered = HeaderValue::from_str(&protocols.join(", ")).expect("a header value");

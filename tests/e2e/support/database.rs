@@ -53,18 +53,6 @@ impl TestDb {
     }
 }
 
-impl TestDb {
-    /// Another handle on the same database that leaves it in place when dropped: for a second
-    /// service instance on it.
-    pub fn shared(&self) -> Self {
-        Self {
-            url: self.url.clone(),
-            _dir: None,
-            postgres: None,
-        }
-    }
-}
-
 impl Drop for TestDb {
     fn drop(&mut self) {
         let Some((admin, name)) = self.postgres.take() else {

@@ -33,10 +33,13 @@ pub fn follow(hub: Hub, after: Option<i64>) -> impl Stream<Item = Slice> + Send 
                 }
             },
         };
+        // Reading the store only when the channel cannot serve: at the start, after falling
+        // behind it, and over a stretch it did not carry. A live subscriber that merely woke
+        // before the batch it is about to receive must not read the store: with thousands of
+        // subscribers that would be thousands of reads per event.
+        let mut behind = true;
         loop {
-            // Behind what was published (catching up, lagging, or a batch missed at the
-            // switch-over): read the store up to it.
-            while cursor < hub.published() {
+            while behind && cursor < hub.published() {
                 match hub.store().events_after(cursor, PAGE).await {
                     Ok(events) => {
                         let Some(batch) = Batch::new(events) else { break };
@@ -50,18 +53,19 @@ pub fn follow(hub: Hub, after: Option<i64>) -> impl Stream<Item = Slice> + Send 
                     }
                 }
             }
+            behind = false;
             match live.recv().await {
                 Ok(batch) if batch.last() <= cursor => {}
                 // Starts after the cursor (or is a marker of events the channel did not carry):
-                // the loop's catch-up reads the missing stretch from the store first.
-                Ok(batch) if batch.after() > cursor => {}
+                // what was published covers it, so the store has it.
+                Ok(batch) if batch.after() > cursor => behind = true,
                 Ok(batch) => {
                     let slice = Slice { after: cursor, batch };
                     cursor = slice.batch.last();
                     yield slice;
                 }
                 // Fell behind the channel: the store has everything it dropped.
-                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Lagged(_)) => behind = true,
                 Err(RecvError::Closed) => break,
             }
         }

@@ -113,7 +113,9 @@ pub async fn run(
 
     let normalizer = config.normalizer();
     let graphql_limits = config.graphql_limits();
-    let hub = stream::Hub::start(store.clone())
+    // Half the pool at most for subscribers reading the store; the rest stays for webhooks.
+    let readers = (config.store_max_connections / 2).max(1) as usize;
+    let hub = stream::Hub::start(store.clone(), readers)
         .await
         .context("reading the log's head")?;
     let schema = graphql::schema(

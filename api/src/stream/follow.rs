@@ -40,7 +40,10 @@ pub fn follow(hub: Hub, after: Option<i64>) -> impl Stream<Item = Slice> + Send 
         let mut behind = true;
         loop {
             while behind && cursor < hub.published() {
-                match hub.store().events_after(cursor, PAGE).await {
+                let turn = hub.reader().await;
+                let read = hub.store().events_after(cursor, PAGE).await;
+                drop(turn);
+                match read {
                     Ok(events) => {
                         let Some(batch) = Batch::new(events) else { break };
                         let slice = Slice { after: cursor, batch: Arc::new(batch) };
@@ -133,7 +136,7 @@ mod tests {
     async fn a_subscriber_behind_the_channel_misses_nothing() {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let store = store(&dir).await;
-        let hub = Hub::start(store.clone()).await.expect("the hub starts");
+        let hub = Hub::start(store.clone(), 2).await.expect("the hub starts");
         let mut stream = pin!(follow(hub.clone(), Some(0)));
         store.append_one(inbound(0)).await.expect("appended");
         let first = tokio::time::timeout(Duration::from_secs(5), stream.next())
@@ -165,7 +168,7 @@ mod tests {
     async fn a_subscriber_from_now_after_an_idle_spell_gets_what_follows() {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let store = store(&dir).await;
-        let hub = Hub::start(store.clone()).await.expect("the hub starts");
+        let hub = Hub::start(store.clone(), 2).await.expect("the hub starts");
         for n in 0..3 {
             store.append_one(inbound(n)).await.expect("appended");
         }

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use tokio::sync::{Notify, broadcast, watch};
+use tokio::sync::{Notify, Semaphore, SemaphorePermit, broadcast, watch};
 
 use super::{Batch, listen};
 use crate::store::{Store, StoreError};
@@ -30,11 +30,16 @@ struct Inner {
     /// The last position handed to the channel.
     published: watch::Sender<i64>,
     batches: broadcast::Sender<Arc<Batch>>,
+    /// Subscribers reading the store at once. Bounded below the pool's size, so that a crowd
+    /// of subscribers catching up after an overload never takes every connection from the
+    /// webhooks: they catch up more slowly instead.
+    readers: Semaphore,
 }
 
 impl Hub {
-    /// Starts tailing the log from its current head.
-    pub async fn start(store: Store) -> Result<Self, StoreError> {
+    /// Starts tailing the log from its current head. At most `readers` subscribers read the
+    /// store at once.
+    pub async fn start(store: Store, readers: usize) -> Result<Self, StoreError> {
         let head = store.head().await?;
         let (published, _) = watch::channel(head);
         let (batches, _) = broadcast::channel(KEPT_BATCHES);
@@ -42,6 +47,7 @@ impl Hub {
             store: store.clone(),
             published,
             batches,
+            readers: Semaphore::new(readers.max(1)),
         });
         let wake = Arc::new(Notify::new());
         listen::spawn(&store, Arc::downgrade(&inner), wake.clone());
@@ -57,6 +63,11 @@ impl Hub {
     /// the last one left).
     pub fn published(&self) -> i64 {
         *self.inner.published.borrow()
+    }
+
+    /// A turn to read the store as a subscriber.
+    pub(super) async fn reader(&self) -> Option<SemaphorePermit<'_>> {
+        self.inner.readers.acquire().await.ok()
     }
 
     /// Batches published from now on.

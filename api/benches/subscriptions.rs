@@ -35,6 +35,7 @@ mod service;
 #[path = "subscriptions/webhooks.rs"]
 mod webhooks;
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -97,26 +98,37 @@ const TOKEN: &str = "bench-token-0123456789abcdef";
 const SEED_TIMEOUT: Duration = Duration::from_secs(600);
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let args = Args::parse();
+    // The cause chain, once, without the backtrace `RUST_BACKTRACE` would add to a returned error.
+    match run(&args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: &Args) -> anyhow::Result<()> {
     let postgres = std::env::var("BENCH_DATABASE_URL")
         .or_else(|_| std::env::var("TEST_DATABASE_URL"))
         .ok();
     let flags = service_flags().await?;
     let mut rows = Vec::new();
     if matches!(args.store, StoreChoice::Sqlite | StoreChoice::Both) {
-        rows.extend(bench_sqlite(&args, &flags).await?);
+        rows.extend(bench_sqlite(args, &flags).await?);
     }
     if matches!(args.store, StoreChoice::Postgres | StoreChoice::Both) {
         match &postgres {
-            Some(admin) => rows.extend(bench_postgres(&args, &flags, admin).await?),
+            Some(admin) => rows.extend(bench_postgres(args, &flags, admin).await?),
             None if args.store == StoreChoice::Both => {
                 println!("PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL")
             }
             None => bail!("--store postgres needs BENCH_DATABASE_URL or TEST_DATABASE_URL"),
         }
     }
-    report::print_table(&args, &flags, &rows);
+    report::print_table(args, &flags, &rows);
     let failed = rows.iter().filter(|row| row.figure.is_err()).count();
     if failed > 0 {
         bail!("{failed} measurements failed; see the table");

@@ -38,6 +38,9 @@ use message::{ClientMessage, Invalid, ServerMessage};
 /// its variables come on top, as with a POST body.
 const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 
+/// What a connection reads at a time; a larger message grows the buffer as it needs.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
 /// The WebSocket limits, each a flag.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -192,6 +195,10 @@ pub(super) fn accept(state: AppState, headers: &HeaderMap, upgrade: WebSocketUpg
         // Echoed only when offered: a client that named no subprotocol must not get one back.
         .protocols([protocol.name()])
         .max_message_size(MAX_MESSAGE_BYTES)
+        // tungstenite reserves 128 KiB each for reading and for writing by default: 256 KiB per
+        // idle subscriber. Clients send little, and results go out as they come.
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(0)
         .on_failed_upgrade(|err| tracing::debug!(error = %err, "a WebSocket upgrade failed"))
         .on_upgrade(move |socket| async move {
             connection::serve(socket, protocol, state, authorization).await;

@@ -21,10 +21,13 @@ pub fn follow(hub: Hub, after: Option<i64>) -> impl Stream<Item = Slice> + Send 
         let mut live = hub.subscribe();
         let mut cursor = match after {
             Some(after) => after,
-            // "Now" is the log's head: the tailer reads nothing while nobody listens, so what
-            // it published last may be older.
+            // "Now" is what the tailer published, unless it has been idle: then the log's head.
+            None if hub.is_current() => hub.published(),
             None => loop {
-                match hub.store().head().await {
+                let turn = hub.reader().await;
+                let head = hub.store().head().await;
+                drop(turn);
+                match head {
                     Ok(head) => break head,
                     Err(err) => {
                         tracing::warn!(error = %err, "a subscriber cannot read the log's head; retrying");

@@ -1,5 +1,6 @@
 //! The process's one reader of new events, and the channel that fans them out.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -34,6 +35,8 @@ struct Inner {
     /// of subscribers catching up after an overload never takes every connection from the
     /// webhooks: they catch up more slowly instead.
     readers: Semaphore,
+    /// Whether the tailer stopped reading for want of subscribers.
+    idle: AtomicBool,
 }
 
 impl Hub {
@@ -48,6 +51,7 @@ impl Hub {
             published,
             batches,
             readers: Semaphore::new(readers.max(1)),
+            idle: AtomicBool::new(false),
         });
         let wake = Arc::new(Notify::new());
         listen::spawn(&store, Arc::downgrade(&inner), wake.clone());
@@ -63,6 +67,12 @@ impl Hub {
     /// the last one left).
     pub fn published(&self) -> i64 {
         *self.inner.published.borrow()
+    }
+
+    /// Whether [`Hub::published`] is the log's head as the tailer last saw it; after a spell
+    /// with no subscriber it is older.
+    pub(super) fn is_current(&self) -> bool {
+        !self.inner.idle.load(Ordering::Acquire)
     }
 
     /// A turn to read the store as a subscriber.
@@ -95,12 +105,14 @@ async fn tail(hub: Weak<Inner>, store: Store, wake: Arc<Notify>, mut last: i64) 
         let Some(hub) = hub.upgrade() else { return };
         if hub.batches.receiver_count() == 0 {
             idle = true;
+            hub.idle.store(true, Ordering::Release);
             continue;
         }
         if idle {
             match store.head().await {
                 Ok(head) => {
                     idle = false;
+                    hub.idle.store(false, Ordering::Release);
                     if head > last {
                         // Subscribers that joined since read what was skipped from the store.
                         last = head;

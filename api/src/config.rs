@@ -131,6 +131,15 @@ pub struct Config {
     #[arg(long, env = "DISABLE_INTROSPECTION", global = true)]
     pub disable_introspection: bool,
 
+    /// The most webhook deliveries committed in one transaction.
+    #[arg(long, env = "COMMIT_BATCH_MAX", default_value_t = 256, global = true)]
+    pub commit_batch_max: usize,
+
+    /// How long a delivery may wait for others to share its transaction; 0 takes only those
+    /// already waiting, which batches under load and adds no latency without it.
+    #[arg(long, env = "COMMIT_BATCH_WAIT", default_value = "0s", value_parser = humantime::parse_duration, global = true)]
+    pub commit_batch_wait: Duration,
+
     /// The most connections the service opens to the store.
     #[arg(
         long,
@@ -222,6 +231,13 @@ impl Config {
         Normalizer {
             phones: PhoneNormalizer::new(self.default_region),
             keywords: Keywords::new(&self.keywords),
+        }
+    }
+
+    pub fn batch_settings(&self) -> crate::store::BatchSettings {
+        crate::store::BatchSettings {
+            max_batch: self.commit_batch_max,
+            max_wait: self.commit_batch_wait,
         }
     }
 

@@ -50,6 +50,8 @@ use webhooks::{WebhookToken, WebhookTokens};
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// The appends of webhooks, batched into shared transactions.
+    pub commits: store::GroupCommit,
     pub webhook_tokens: WebhookTokens,
     pub webhook_body_limit: usize,
     pub normalizer: Normalizer,
@@ -128,6 +130,7 @@ pub async fn run(
     );
     let (close_websockets, closing) = watch::channel(false);
     let state = AppState {
+        commits: store::GroupCommit::start(store.clone(), config.batch_settings()),
         store,
         webhook_tokens: WebhookTokens::new(&tokens),
         webhook_body_limit: config.webhook_body_limit,

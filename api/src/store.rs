@@ -6,6 +6,7 @@
 
 mod append;
 mod connect;
+mod group_commit;
 pub mod page;
 mod projections;
 mod quarantine;
@@ -22,6 +23,7 @@ use tokio::sync::Notify;
 
 pub use append::{Appended, NOTIFY_CHANNEL, NewEvent};
 pub use connect::StoreOptions;
+pub use group_commit::{BatchSettings, GroupCommit};
 pub use page::{Page, PageError, PageRequest};
 pub use quarantine::Quarantined;
 pub use queries::*;

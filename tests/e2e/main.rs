@@ -14,6 +14,7 @@ mod graphql;
 mod graphql_access;
 mod graphql_cache;
 mod graphql_dashboard;
+mod group_commit;
 mod projections;
 mod rebuild;
 mod replicas;

@@ -74,7 +74,7 @@ pub async fn receive(
         payload: json,
         data,
     };
-    let outcome = state.store.append_one(event).await?;
+    let outcome = state.commits.append(event).await?;
     tracing::info!(
         kind = kind.as_str(),
         position = outcome.position,

@@ -32,13 +32,8 @@ impl Store {
         to: i64,
     ) -> Result<Vec<messages::Model>, ReadError> {
         use messages::Column as C;
-        Ok(messages::Entity::find()
-            .filter(C::EventPosition.gt(after))
-            .filter(C::EventPosition.lte(to))
-            .order_by_asc(C::EventPosition)
-            .order_by_asc(C::Id)
-            .all(&self.db)
-            .await?)
+        self.changed::<messages::Entity>(C::EventPosition, C::Id, after, to)
+            .await
     }
 
     /// The delivery statuses whose last change was an event in `(after, to]`.
@@ -48,13 +43,8 @@ impl Store {
         to: i64,
     ) -> Result<Vec<delivery_statuses::Model>, ReadError> {
         use delivery_statuses::Column as C;
-        Ok(delivery_statuses::Entity::find()
-            .filter(C::EventPosition.gt(after))
-            .filter(C::EventPosition.lte(to))
-            .order_by_asc(C::EventPosition)
-            .order_by_asc(C::Id)
-            .all(&self.db)
-            .await?)
+        self.changed::<delivery_statuses::Entity>(C::EventPosition, C::Id, after, to)
+            .await
     }
 
     /// The contacts whose last event was in `(after, to]`.
@@ -64,10 +54,23 @@ impl Store {
         to: i64,
     ) -> Result<Vec<contacts::Model>, ReadError> {
         use contacts::Column as C;
-        Ok(contacts::Entity::find()
-            .filter(C::LastEventPosition.gt(after))
-            .filter(C::LastEventPosition.lte(to))
-            .order_by_asc(C::LastEventPosition)
+        self.changed::<contacts::Entity>(C::LastEventPosition, C::Id, after, to)
+            .await
+    }
+
+    /// Rows of `E` whose `position` column is in `(after, to]`, by position then `id`.
+    async fn changed<E: EntityTrait>(
+        &self,
+        position: E::Column,
+        id: E::Column,
+        after: i64,
+        to: i64,
+    ) -> Result<Vec<E::Model>, ReadError> {
+        Ok(E::find()
+            .filter(position.gt(after))
+            .filter(position.lte(to))
+            .order_by_asc(position)
+            .order_by_asc(id)
             .all(&self.db)
             .await?)
     }

@@ -12,18 +12,32 @@ use super::{Store, StoreError};
 impl Store {
     /// The current version; it only grows.
     pub async fn version(&self) -> Result<i64, StoreError> {
-        let version: Option<i64> = log_head::Entity::find()
+        self.log_head(log_head::Column::Version)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Unavailable(DbErr::RecordNotFound(
+                    "the log_head row; run the migrations".into(),
+                ))
+            })
+    }
+
+    /// The last position handed out: every event up to it has committed.
+    pub async fn head(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .log_head(log_head::Column::Position)
+            .await?
+            .unwrap_or(0))
+    }
+
+    /// One column of the log head row.
+    async fn log_head(&self, column: log_head::Column) -> Result<Option<i64>, StoreError> {
+        Ok(log_head::Entity::find()
             .select_only()
-            .column(log_head::Column::Version)
+            .column(column)
             .filter(log_head::Column::Id.eq(1))
             .into_tuple()
             .one(&self.db)
-            .await?;
-        version.ok_or_else(|| {
-            StoreError::Unavailable(DbErr::RecordNotFound(
-                "the log_head row; run the migrations".into(),
-            ))
-        })
+            .await?)
     }
 }
 
@@ -37,18 +51,4 @@ pub(super) async fn bump(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
     ))
     .await?;
     Ok(())
-}
-
-impl Store {
-    /// The last position handed out: every event up to it has committed.
-    pub async fn head(&self) -> Result<i64, StoreError> {
-        let head: Option<i64> = log_head::Entity::find()
-            .select_only()
-            .column(log_head::Column::Position)
-            .filter(log_head::Column::Id.eq(1))
-            .into_tuple()
-            .one(&self.db)
-            .await?;
-        Ok(head.unwrap_or(0))
-    }
 }

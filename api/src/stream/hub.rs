@@ -95,7 +95,6 @@ impl Hub {
 /// subscriber it reads nothing: when one comes, it starts again from the log's head, and the
 /// subscriber reads what came before from the store.
 async fn tail(hub: Weak<Inner>, store: Store, wake: Arc<Notify>, mut last: i64) {
-    let mut idle = false;
     loop {
         tokio::select! {
             () = store.appended() => {}
@@ -104,14 +103,12 @@ async fn tail(hub: Weak<Inner>, store: Store, wake: Arc<Notify>, mut last: i64) 
         }
         let Some(hub) = hub.upgrade() else { return };
         if hub.batches.receiver_count() == 0 {
-            idle = true;
             hub.idle.store(true, Ordering::Release);
             continue;
         }
-        if idle {
+        if hub.idle.load(Ordering::Acquire) {
             match store.head().await {
                 Ok(head) => {
-                    idle = false;
                     hub.idle.store(false, Ordering::Release);
                     if head > last {
                         // Subscribers that joined since read what was skipped from the store.

@@ -1,7 +1,7 @@
 //! The event log as a list: by position, kinds, contact, time.
 
 use chrono::{DateTime, Utc};
-use entity::{events, log_head};
+use entity::events;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -82,8 +82,7 @@ impl Store {
     /// How many events match; without a filter, the log's head (positions have no gap).
     pub async fn count_events(&self, filter: &EventFilter) -> Result<u64, ReadError> {
         if *filter == EventFilter::default() {
-            let head = log_head::Entity::find_by_id(1).one(&self.db).await?;
-            return Ok(head.map_or(0, |head| head.position.max(0) as u64));
+            return Ok(self.head().await?.max(0) as u64);
         }
         Ok(events::Entity::find()
             .filter(filter.condition())

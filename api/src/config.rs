@@ -183,6 +183,17 @@ pub struct Config {
     /// (plus one per operation); it resumes with `afterPosition` after reconnecting.
     #[arg(long, env = "WS_SEND_TIMEOUT", default_value = "30s", value_parser = parse_period, global = true)]
     pub ws_send_timeout: Duration,
+
+    /// Results a shared execution of identical live subscriptions keeps for its slowest
+    /// subscriber; one that falls further behind goes on alone from the store, missing nothing.
+    #[arg(
+        long,
+        env = "WS_GROUP_BUFFER",
+        default_value_t = 256,
+        value_parser = clap::value_parser!(u16).range(1..),
+        global = true
+    )]
+    pub ws_group_buffer: u16,
 }
 
 /// A duration such as `15s` or `300ms`, more than zero.
@@ -212,6 +223,7 @@ impl Config {
             init_timeout: self.ws_init_timeout,
             keep_alive: self.ws_keep_alive,
             send_timeout: self.ws_send_timeout,
+            group_buffer: usize::from(self.ws_group_buffer),
         }
     }
 

@@ -15,7 +15,7 @@ mod loaders;
 mod prefetch;
 mod query;
 mod scalars;
-mod subscription;
+pub(crate) mod subscription;
 mod types;
 pub mod ws;
 

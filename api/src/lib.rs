@@ -124,7 +124,7 @@ pub async fn run(
         Some(graphql::ApiState {
             store: store.clone(),
             normalizer: normalizer.clone(),
-            hub,
+            hub: hub.clone(),
         }),
         &graphql_limits,
     );
@@ -139,7 +139,7 @@ pub async fn run(
         api_keys: graphql::ApiKeys::new(config.api_keys.clone()),
         graphql_limits,
         answers: graphql::AnswerCache::new(config.graphql_cache_mib.saturating_mul(1024 * 1024)),
-        websockets: graphql::WebSockets::new(config.ws_settings(), closing),
+        websockets: graphql::WebSockets::new(config.ws_settings(), closing, hub),
     };
     // Graceful shutdown does not wait for upgraded connections: each closes itself (1001) on this.
     let shutdown = async move {

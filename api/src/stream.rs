@@ -17,5 +17,5 @@ mod hub;
 mod listen;
 
 pub use batch::{Batch, Slice};
-pub use follow::follow;
+pub use follow::{follow, now};
 pub use hub::{Hub, RECHECK};

@@ -18,6 +18,7 @@ mod group_commit;
 mod projections;
 mod rebuild;
 mod replicas;
+mod shared_subscriptions;
 mod stats;
 mod subscriptions;
 mod webhooks;

@@ -171,6 +171,11 @@ impl TestApp {
 
     /// SQL statements the service has sent, from `/metrics`.
     pub async fn statements(&self) -> u64 {
+        self.metric("mobiniti_store_statements_total").await
+    }
+
+    /// A metric without labels, from `/metrics`.
+    pub async fn metric(&self, name: &str) -> u64 {
         let text = self
             .client
             .get(self.url("/metrics"))
@@ -181,9 +186,9 @@ impl TestApp {
             .await
             .expect("text");
         text.lines()
-            .find_map(|line| line.strip_prefix("mobiniti_store_statements_total "))
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
             .and_then(|value| value.trim().parse().ok())
-            .expect("the statements counter")
+            .unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
     }
 
     /// A connection of the test's own to the store, to check what was written.

@@ -8,6 +8,9 @@
 //! the object's exact state as of its position, and a subscriber always ends up with the
 //! latest state.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use async_graphql::{Context, Object, Subscription};
 use entity::{contacts, delivery_statuses, messages};
 use futures_util::{Stream, StreamExt};
@@ -19,11 +22,49 @@ use super::types::{
     Message, MessageFilter,
 };
 use super::{loader, loaders, state};
+use crate::store::EventColumns;
 use crate::stream::{self, Slice};
 use crate::webhooks::WebhookKind;
 
 #[derive(Debug)]
 pub struct Subscription;
+
+/// Request data: start after this position, whatever `afterPosition` says. It lets one
+/// subscriber of a shared execution go on alone from the last result it received.
+#[derive(Debug, Clone, Copy)]
+pub struct ResumeAfter(pub i64);
+
+/// Request data: holds the position of the item a subscription resolved last, so that whoever
+/// reads the results knows where each one stands in the log.
+#[derive(Debug, Clone, Default)]
+pub struct PositionTap(Arc<AtomicI64>);
+
+impl PositionTap {
+    pub fn get(&self) -> i64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    fn set(&self, position: i64) {
+        self.0.store(position, Ordering::Release);
+    }
+}
+
+/// Where a stream starts: [`ResumeAfter`], else its `afterPosition`, else now.
+fn start(ctx: &Context<'_>, after_position: Option<Position>) -> Option<i64> {
+    ctx.data_opt::<ResumeAfter>()
+        .map(|resume| resume.0)
+        .or(after_position.map(|p| p.0))
+}
+
+/// Records `position` on the request's [`PositionTap`], if it has one.
+fn tap(ctx: &Context<'_>) -> impl Fn(i64) + Send + 'static {
+    let tap = ctx.data_opt::<PositionTap>().cloned();
+    move |position| {
+        if let Some(tap) = &tap {
+            tap.set(position);
+        }
+    }
+}
 
 /// How one event changed a list of objects.
 macro_rules! change_type {
@@ -84,7 +125,13 @@ impl Subscription {
         let filter = filter.unwrap_or_default().into_store(ctx)?;
         let hub = state(ctx).hub.clone();
         let loader = loader(ctx);
-        Ok(stream::follow(hub, after_position.map(|p| p.0))
+        let tap = tap(ctx);
+        let columns = if ctx.look_ahead().field("payload").exists() {
+            EventColumns::WithPayload
+        } else {
+            EventColumns::WithoutPayload
+        };
+        Ok(stream::follow(hub, start(ctx, after_position), columns)
             .flat_map(move |slice| {
                 let events: Vec<_> = slice
                     .events()
@@ -94,7 +141,10 @@ impl Subscription {
                     .collect();
                 futures_util::stream::iter(events)
             })
-            .inspect(move |_| loaders::forget(loader)))
+            .inspect(move |event| {
+                tap(event.0.position);
+                loaders::forget(loader);
+            }))
     }
 
     /// Messages as events record them.
@@ -206,16 +256,27 @@ where
     let hub = state(ctx).hub.clone();
     let store = hub.store().clone();
     let loader = loader(ctx);
-    stream::follow(hub, after_position.map(|p| p.0))
-        .then(move |slice| changes_of(slice, store.clone()))
-        .flat_map(|found| {
-            let items: Vec<_> = match found.gql() {
-                Ok(changes) => changes.into_iter().map(Ok).collect(),
-                Err(err) => vec![Err(err)],
-            };
-            futures_util::stream::iter(items)
-        })
-        .inspect(move |_| loaders::forget(loader))
+    let tap = tap(ctx);
+    // The typed streams read the projections; of the log they need only positions and kinds.
+    stream::follow(
+        hub,
+        start(ctx, after_position),
+        EventColumns::WithoutPayload,
+    )
+    .then(move |slice| changes_of(slice, store.clone()))
+    .flat_map(|found| {
+        let items: Vec<_> = match found.gql() {
+            Ok(changes) => changes.into_iter().map(Ok).collect(),
+            Err(err) => vec![Err(err)],
+        };
+        futures_util::stream::iter(items)
+    })
+    .inspect(move |change| {
+        if let Ok((position, ..)) = change {
+            tap(*position);
+        }
+        loaders::forget(loader);
+    })
 }
 
 /// Groups `rows` (ordered by position) by the event that last changed them, keeping those

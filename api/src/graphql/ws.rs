@@ -19,6 +19,7 @@ mod connection;
 mod legacy;
 mod message;
 mod operation;
+pub mod shared;
 mod transport;
 
 use std::sync::Arc;
@@ -32,11 +33,15 @@ use tokio::sync::{Semaphore, watch};
 
 use crate::AppState;
 use crate::error::error_response;
+use crate::stream::Hub;
 use message::{ClientMessage, Invalid, ServerMessage};
 
 /// The largest message a client may send: a query is at most `--graphql-max-query-bytes`, and
 /// its variables come on top, as with a POST body.
 const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// What a connection gathers of a batch of results before it writes to the socket.
+const WRITE_BUFFER_BYTES: usize = 16 * 1024;
 
 /// What a connection reads at a time; a larger message grows the buffer as it needs.
 const READ_BUFFER_BYTES: usize = 4 * 1024;
@@ -49,6 +54,8 @@ pub struct Settings {
     pub init_timeout: Duration,
     pub keep_alive: Duration,
     pub send_timeout: Duration,
+    /// Results a shared execution keeps for its slowest subscriber.
+    pub group_buffer: usize,
 }
 
 /// The connections of this process: their settings, the slots left, and the shutdown signal.
@@ -57,17 +64,26 @@ pub struct WebSockets {
     settings: Arc<Settings>,
     slots: Arc<Semaphore>,
     closing: watch::Receiver<bool>,
+    /// Identical live subscriptions, executed once for all their connections.
+    groups: Arc<shared::Groups>,
 }
 
 impl WebSockets {
     /// `closing` turns true when the server shuts down; every connection then closes.
-    pub fn new(settings: Settings, closing: watch::Receiver<bool>) -> Self {
+    pub fn new(settings: Settings, closing: watch::Receiver<bool>, hub: Hub) -> Self {
         let slots = Semaphore::new(settings.max_connections.min(Semaphore::MAX_PERMITS));
+        let groups = shared::Groups::new(hub, settings.group_buffer);
         Self {
             settings: Arc::new(settings),
             slots: Arc::new(slots),
             closing,
+            groups: Arc::new(groups),
         }
+    }
+
+    /// The shared executions of identical live subscriptions.
+    pub fn groups(&self) -> &shared::Groups {
+        &self.groups
     }
 }
 
@@ -108,11 +124,10 @@ impl Protocol {
 
     /// The message's text; `None` for what this protocol does not say.
     fn encode(self, message: ServerMessage) -> Option<String> {
-        let value = match self {
+        match self {
             Self::Transport => transport::encode(message),
             Self::Legacy => legacy::encode(message),
-        };
-        value.map(|value| value.to_string())
+        }
     }
 }
 
@@ -195,10 +210,10 @@ pub(super) fn accept(state: AppState, headers: &HeaderMap, upgrade: WebSocketUpg
         // Echoed only when offered: a client that named no subprotocol must not get one back.
         .protocols([protocol.name()])
         .max_message_size(MAX_MESSAGE_BYTES)
-        // tungstenite reserves 128 KiB each for reading and for writing by default: 256 KiB per
-        // idle subscriber. Clients send little, and results go out as they come.
+        // tungstenite reserves 128 KiB for reading by default, per idle subscriber; clients send
+        // little. Results are written in batches of what is queued, flushed at the end of each.
         .read_buffer_size(READ_BUFFER_BYTES)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
         .on_failed_upgrade(|err| tracing::debug!(error = %err, "a WebSocket upgrade failed"))
         .on_upgrade(move |socket| async move {
             connection::serve(socket, protocol, state, authorization).await;

@@ -10,6 +10,7 @@ mod quarantine;
 mod rejections;
 mod stats;
 
+pub use changes::EventColumns;
 pub use contacts::{ContactFilter, ContactOrder, Totals};
 pub use delivery_statuses::{DeliveryStatusCode, DeliveryStatusFilter, DeliveryStatusOrder};
 pub use events::{EventFilter, EventOrder};

@@ -8,33 +8,50 @@ use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::hub::PAGE;
+use entity::events;
+use tokio::task::JoinHandle;
+
 use super::{Batch, Hub, Slice};
+use crate::store::{EventColumns, ReadError};
 
 /// How long a subscriber waits before reading the store again after it failed.
 const RETRY: Duration = Duration::from_secs(1);
 
+/// The position a "from now" stream starts after: what the tailer published, unless it has been
+/// idle; then the log's head. A store outage makes it wait and retry.
+pub async fn now(hub: &Hub) -> i64 {
+    if hub.is_current() {
+        return hub.published();
+    }
+    loop {
+        let turn = hub.reader().await;
+        let head = hub.store().head().await;
+        drop(turn);
+        match head {
+            Ok(head) => return head,
+            Err(err) => {
+                tracing::warn!(error = %err, "a subscriber cannot read the log's head; retrying");
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+    }
+}
+
 /// The log after `after` (or after the log's head, for "from now"), as slices in
 /// strictly increasing position order. A store outage pauses the stream rather than ending it.
-pub fn follow(hub: Hub, after: Option<i64>) -> impl Stream<Item = Slice> + Send + 'static {
+/// What the subscriber reads from the store itself has the `columns` it asks for; the live
+/// batches have every column a stream reads.
+pub fn follow(
+    hub: Hub,
+    after: Option<i64>,
+    columns: EventColumns,
+) -> impl Stream<Item = Slice> + Send + 'static {
     async_stream::stream! {
         // Subscribed before the position is read, so nothing published after it is missed.
         let mut live = hub.subscribe();
         let mut cursor = match after {
             Some(after) => after,
-            // "Now" is what the tailer published, unless it has been idle: then the log's head.
-            None if hub.is_current() => hub.published(),
-            None => loop {
-                let turn = hub.reader().await;
-                let head = hub.store().head().await;
-                drop(turn);
-                match head {
-                    Ok(head) => break head,
-                    Err(err) => {
-                        tracing::warn!(error = %err, "a subscriber cannot read the log's head; retrying");
-                        tokio::time::sleep(RETRY).await;
-                    }
-                }
-            },
+            None => now(&hub).await,
         };
         // Reading the store only when the channel cannot serve: at the start, after falling
         // behind it, and over a stretch it did not carry. A live subscriber that merely woke
@@ -42,15 +59,26 @@ pub fn follow(hub: Hub, after: Option<i64>) -> impl Stream<Item = Slice> + Send 
         // subscribers that would be thousands of reads per event.
         let mut behind = true;
         loop {
+            // A long catch-up reads the next page while the subscriber handles this one.
+            let mut ahead: Option<ReadAhead> = None;
             while behind && cursor < hub.published() {
-                let turn = hub.reader().await;
-                let read = hub.store().events_after(cursor, PAGE).await;
-                drop(turn);
+                let read = match ahead.take() {
+                    Some(ahead) => ahead.wait().await,
+                    None => None,
+                };
+                let read = match read {
+                    Some(read) => read,
+                    None => read_page(&hub, cursor, columns).await,
+                };
                 match read {
                     Ok(events) => {
+                        let full = events.len() as u64 == PAGE;
                         let Some(batch) = Batch::new(events) else { break };
                         let slice = Slice { after: cursor, batch: Arc::new(batch) };
                         cursor = slice.batch.last();
+                        if full && cursor < hub.published() {
+                            ahead = Some(ReadAhead::start(&hub, cursor, columns));
+                        }
                         yield slice;
                     }
                     Err(err) => {
@@ -75,6 +103,39 @@ pub fn follow(hub: Hub, after: Option<i64>) -> impl Stream<Item = Slice> + Send 
                 Err(RecvError::Closed) => break,
             }
         }
+    }
+}
+
+/// One page of the log after `after`, read in a subscriber's turn.
+async fn read_page(
+    hub: &Hub,
+    after: i64,
+    columns: EventColumns,
+) -> Result<Vec<events::Model>, ReadError> {
+    let _turn = hub.reader().await;
+    hub.store().events_after(after, PAGE, columns).await
+}
+
+/// A page being read in a task of its own; dropping it stops the read.
+struct ReadAhead(JoinHandle<Result<Vec<events::Model>, ReadError>>);
+
+impl ReadAhead {
+    fn start(hub: &Hub, after: i64, columns: EventColumns) -> Self {
+        let hub = hub.clone();
+        Self(tokio::spawn(async move {
+            read_page(&hub, after, columns).await
+        }))
+    }
+
+    /// `None` if the read panicked: the caller reads again, and says what is wrong.
+    async fn wait(mut self) -> Option<Result<Vec<events::Model>, ReadError>> {
+        (&mut self.0).await.ok()
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -140,7 +201,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let store = store(&dir).await;
         let hub = Hub::start(store.clone(), 2).await.expect("the hub starts");
-        let mut stream = pin!(follow(hub.clone(), Some(0)));
+        let mut stream = pin!(follow(hub.clone(), Some(0), EventColumns::WithPayload));
         store.append_one(inbound(0)).await.expect("appended");
         let first = tokio::time::timeout(Duration::from_secs(5), stream.next())
             .await
@@ -175,7 +236,7 @@ mod tests {
         for n in 0..3 {
             store.append_one(inbound(n)).await.expect("appended");
         }
-        let mut stream = pin!(follow(hub.clone(), None));
+        let mut stream = pin!(follow(hub.clone(), None, EventColumns::WithPayload));
         let nothing = tokio::time::timeout(Duration::from_millis(100), stream.next()).await;
         assert!(nothing.is_err(), "nothing new yet");
         store.append_one(inbound(3)).await.expect("appended");

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, Semaphore, SemaphorePermit, broadcast, watch};
 
 use super::{Batch, listen};
-use crate::store::{Store, StoreError};
+use crate::store::{EventColumns, Store, StoreError};
 
 /// Events read per query, by the tailer and by a subscriber catching up.
 pub(super) const PAGE: u64 = 500;
@@ -124,7 +124,10 @@ async fn tail(hub: Weak<Inner>, store: Store, wake: Arc<Notify>, mut last: i64) 
             }
         }
         loop {
-            let events = match store.events_after(last, PAGE).await {
+            let events = match store
+                .events_after(last, PAGE, EventColumns::WithPayload)
+                .await
+            {
                 Ok(events) => events,
                 Err(err) => {
                     // Subscribers pause; the next wake-up or re-check tries again.

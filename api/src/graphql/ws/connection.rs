@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::SinkExt;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -51,6 +52,13 @@ impl fmt::Debug for Authorization {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Authorization(***)")
     }
+}
+
+/// Whether a write goes out at once or waits in the write buffer for a flush.
+#[derive(Debug, Clone, Copy)]
+enum Write {
+    Now,
+    Buffered,
 }
 
 /// Why the connection loop stopped.
@@ -149,7 +157,7 @@ impl Connection {
                 _ = closing.changed() => Err(Close::ShuttingDown.into()),
                 () = &mut init_deadline, if !self.initialised => Err(Close::InitTimeout.into()),
                 frame = self.socket.recv() => self.on_frame(frame).await,
-                Some(outcome) = self.queue.recv() => self.on_outcome(outcome).await,
+                Some(outcome) = self.queue.recv() => self.on_outcomes(outcome).await,
                 _ = self.keep_alive.tick(), if self.scope.is_some() => {
                     self.send(ServerMessage::KeepAlive).await
                 }
@@ -240,17 +248,35 @@ impl Connection {
         Ok(())
     }
 
-    async fn on_outcome(&mut self, outcome: Outcome) -> Result<(), End> {
+    /// Writes `first` and whatever else is queued already, then flushes once: a subscriber
+    /// catching up, or one of many, costs a system call per batch rather than per result.
+    async fn on_outcomes(&mut self, first: Outcome) -> Result<(), End> {
+        let mut next = Some(first);
+        let mut written = 0;
+        while let Some(outcome) = next.take() {
+            if let Some(message) = self.message_for(outcome) {
+                self.write(message, Write::Buffered).await?;
+            }
+            written += 1;
+            if written < QUEUE {
+                next = self.queue.try_recv().ok();
+            }
+        }
+        self.flush().await
+    }
+
+    /// The message an operation's outcome becomes; `None` once the operation is no longer wanted.
+    fn message_for(&mut self, outcome: Outcome) -> Option<ServerMessage> {
         let Outcome { id, serial, event } = outcome;
         let current = self
             .operations
             .get(&id)
             .is_some_and(|running| running.serial == serial);
         if !current {
-            // Queued before the client completed the operation: no longer wanted.
-            return Ok(());
+            // Queued before the client completed the operation.
+            return None;
         }
-        let message = match event {
+        Some(match event {
             Event::Next(payload) => ServerMessage::Next { id, payload },
             Event::Error(errors) => {
                 self.operations.remove(&id);
@@ -260,22 +286,30 @@ impl Connection {
                 self.operations.remove(&id);
                 ServerMessage::Complete(id)
             }
-        };
-        self.send(message).await
+        })
+    }
+
+    /// Writes one message at once.
+    async fn send(&mut self, message: ServerMessage) -> Result<(), End> {
+        self.write(message, Write::Now).await
     }
 
     /// Writes one message; a write that makes no progress for `--ws-send-timeout` ends the
     /// connection (see the module's documentation).
-    async fn send(&mut self, message: ServerMessage) -> Result<(), End> {
+    async fn write(&mut self, message: ServerMessage, how: Write) -> Result<(), End> {
         let Some(text) = self.protocol.encode(message) else {
             return Ok(());
         };
+        let message = Message::text(text);
         let timeout = self.settings.send_timeout;
-        match tokio::time::timeout(timeout, self.socket.send(Message::text(text))).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(End::Gone),
-            Err(_) => Err(Close::NotReading(timeout).into()),
+        match how {
+            Write::Now => within(timeout, self.socket.send(message)).await,
+            Write::Buffered => within(timeout, self.socket.feed(message)).await,
         }
+    }
+
+    async fn flush(&mut self) -> Result<(), End> {
+        within(self.settings.send_timeout, self.socket.flush()).await
     }
 
     /// Stops the operations, then closes: the close frame, and the client's answer to it.
@@ -310,5 +344,17 @@ impl Connection {
         // client reads the close frame.
         let drained = async { while let Some(Ok(_)) = self.socket.recv().await {} };
         let _ = tokio::time::timeout(CLOSE_GRACE, drained).await;
+    }
+}
+
+/// A write that must make progress within `timeout`.
+async fn within(
+    timeout: Duration,
+    write: impl Future<Output = Result<(), axum::Error>>,
+) -> Result<(), End> {
+    match tokio::time::timeout(timeout, write).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(End::Gone),
+        Err(_) => Err(Close::NotReading(timeout).into()),
     }
 }

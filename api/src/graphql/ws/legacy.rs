@@ -6,7 +6,9 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::message::{ClientMessage, Id, Invalid, OperationPayload, ServerMessage, decode};
+use super::message::{
+    ClientMessage, Id, Invalid, OperationPayload, ServerMessage, decode, next_text,
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -35,14 +37,14 @@ pub(super) fn decode_message(text: &str) -> Result<ClientMessage, Invalid> {
 }
 
 /// The message on the wire; `None` for what this protocol does not say.
-pub(super) fn encode(message: ServerMessage) -> Option<Value> {
-    Some(match message {
+pub(super) fn encode(message: ServerMessage) -> Option<String> {
+    let value = match message {
         ServerMessage::Ack => json!({ "type": "connection_ack" }),
         ServerMessage::KeepAlive => json!({ "type": "ka" }),
         // The protocol has no ping; a client cannot ask for a pong.
         ServerMessage::Pong(_) => return None,
         ServerMessage::Next { id, payload } => {
-            json!({ "id": id.as_str(), "type": "data", "payload": payload })
+            return Some(next_text(&id, "data", &payload));
         }
         ServerMessage::Error { id, errors } => {
             json!({ "id": id.as_str(), "type": "error", "payload": errors })
@@ -51,5 +53,6 @@ pub(super) fn encode(message: ServerMessage) -> Option<Value> {
         ServerMessage::ConnectionError(message) => {
             json!({ "type": "connection_error", "payload": { "message": message } })
         }
-    })
+    };
+    Some(value.to_string())
 }

@@ -1,5 +1,7 @@
 //! What the two protocols say, once decoded: the same few things under different names.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -28,10 +30,11 @@ pub(super) enum ServerMessage {
     /// The server's keep-alive: `ping` (legacy: `ka`).
     KeepAlive,
     Pong(Option<Value>),
-    /// A result: `next` (legacy: `data`).
+    /// A result: `next` (legacy: `data`), its payload already encoded as JSON text, so that one
+    /// encoding serves every subscriber of a shared subscription.
     Next {
         id: Id,
-        payload: Value,
+        payload: Arc<str>,
     },
     /// The operation failed before it ran; it is over.
     Error {
@@ -64,7 +67,7 @@ impl<'de> Deserialize<'de> for Id {
 }
 
 /// The operation of a `subscribe` (legacy: `start`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct OperationPayload {
     pub query: String,
@@ -92,4 +95,10 @@ pub(super) enum Invalid {
 pub(super) fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Invalid> {
     let value: Value = serde_json::from_str(text).map_err(|_| Invalid::NotJson)?;
     serde_json::from_value(value).map_err(Invalid::Shape)
+}
+
+/// A result message around a payload that is JSON text already.
+pub(super) fn next_text(id: &Id, kind: &str, payload: &str) -> String {
+    let id = Value::String(id.0.clone());
+    format!(r#"{{"id":{id},"type":"{kind}","payload":{payload}}}"#)
 }

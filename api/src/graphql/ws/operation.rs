@@ -1,25 +1,29 @@
 //! One operation of a connection, in its own task: the checks GraphQL over HTTP makes, then
 //! each result, encoded, into the connection's queue.
 
+use std::sync::Arc;
+
 use async_graphql::{Request, ServerError, Variables};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::message::{Id, OperationPayload};
+use super::shared::{self, Key};
 use crate::AppState;
 use crate::graphql::errors::code;
 use crate::graphql::http::{failed_before_execution, oversized, too_many_aliases, with_code};
+use crate::graphql::subscription::ResumeAfter;
 use crate::graphql::{Scope, loaders_for};
 
 /// `extensions.code` of an operation refused for `--ws-max-subscriptions`.
 const TOO_MANY_SUBSCRIPTIONS: &str = "TOO_MANY_SUBSCRIPTIONS";
 
 /// What an operation has to say.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum Event {
-    /// A result: `{data, errors}`.
-    Next(Value),
+    /// A result, `{data, errors}`, encoded.
+    Next(Arc<str>),
     /// The operation could not run; it is over.
     Error(Vec<Value>),
     /// The results are over.
@@ -48,7 +52,7 @@ impl Results {
     }
 
     /// Waits for room in the queue; `false` once the connection is gone.
-    async fn send(&self, event: Event) -> bool {
+    pub(super) async fn send(&self, event: Event) -> bool {
         let outcome = Outcome {
             id: self.id.clone(),
             serial: self.serial,
@@ -58,34 +62,84 @@ impl Results {
     }
 }
 
-/// Runs an operation to its end (a subscription's never comes: the connection stops it).
+/// Runs an operation to its end (a subscription's never comes: the connection stops it). A
+/// subscription from now joins the group of identical ones ([`shared`]) while it keeps up.
 pub(super) async fn run(state: AppState, scope: Scope, payload: OperationPayload, out: Results) {
-    let request = match prepare(&state, scope, payload) {
-        Ok(request) => request,
+    let key = Key {
+        scope,
+        query: payload.query.clone(),
+        operation_name: payload.operation_name.clone(),
+        variables: payload
+            .variables
+            .as_ref()
+            .map(|variables| Value::Object(variables.clone()).to_string())
+            .unwrap_or_default(),
+    };
+    let Some(mut request) = prepared(&state, scope, payload.clone(), &out).await else {
+        return;
+    };
+    let shared = request
+        .parsed_query()
+        .is_ok_and(|document| shared::shareable(document, key.operation_name.as_deref()));
+    if !shared {
+        return alone(&state, request, &out).await;
+    }
+    let Some(resume) = state
+        .websockets
+        .groups
+        .run(&state, key, request, &out)
+        .await
+    else {
+        return;
+    };
+    if let Some(request) = prepared(&state, scope, payload, &out).await {
+        alone(&state, request.data(ResumeAfter(resume)), &out).await;
+    }
+}
+
+/// The request, or `None` once the client was told why it cannot run.
+async fn prepared(
+    state: &AppState,
+    scope: Scope,
+    payload: OperationPayload,
+    out: &Results,
+) -> Option<Request> {
+    match prepare(state, scope, payload) {
+        Ok(request) => Some(request),
         Err(error) => {
             out.send(Event::Error(vec![error_value(&error)])).await;
-            return;
+            None
         }
-    };
+    }
+}
+
+/// Runs `request` on its own, sending each result as it comes.
+async fn alone(state: &AppState, request: Request, out: &Results) {
     let mut responses = state.schema.execute_stream(request);
     let mut first = true;
     while let Some(response) = responses.next().await {
-        // Parse and validation errors, an unknown operation: nothing ran.
-        if first && failed_before_execution(&response) {
-            let errors = response
-                .errors
-                .into_iter()
-                .map(|err| error_value(&with_code(err, code::GRAPHQL_VALIDATION_FAILED)))
-                .collect();
-            out.send(Event::Error(errors)).await;
-            return;
-        }
+        let event = event_for(response, first);
         first = false;
-        if !out.send(Event::Next(result_value(&response))).await {
+        let failed = matches!(event, Event::Error(_));
+        if !out.send(event).await || failed {
             return;
         }
     }
     out.send(Event::Complete).await;
+}
+
+/// What a response says: a result, or, for the first, maybe that the operation could not run
+/// (parse and validation errors, an unknown operation).
+pub(super) fn event_for(response: async_graphql::Response, first: bool) -> Event {
+    if first && failed_before_execution(&response) {
+        let errors = response
+            .errors
+            .into_iter()
+            .map(|err| error_value(&with_code(err, code::GRAPHQL_VALIDATION_FAILED)))
+            .collect();
+        return Event::Error(errors);
+    }
+    Event::Next(result_text(&response))
 }
 
 /// The request as HTTP would run it: its limits, the key's scope, fresh loaders.
@@ -133,9 +187,13 @@ fn error_value(error: &ServerError) -> Value {
     serde_json::to_value(error).unwrap_or_else(|_| json!({ "message": error.message }))
 }
 
-fn result_value(response: &async_graphql::Response) -> Value {
-    serde_json::to_value(response).unwrap_or_else(|err| {
-        tracing::error!(error = %err, "a GraphQL result could not be encoded");
-        json!({ "errors": [{ "message": "the result could not be encoded" }] })
-    })
+/// A result as JSON text.
+pub(super) fn result_text(response: &async_graphql::Response) -> Arc<str> {
+    match serde_json::to_string(response) {
+        Ok(text) => text.into(),
+        Err(err) => {
+            tracing::error!(error = %err, "a GraphQL result could not be encoded");
+            r#"{"errors":[{"message":"the result could not be encoded"}]}"#.into()
+        }
+    }
 }

@@ -5,7 +5,9 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::message::{ClientMessage, Id, Invalid, OperationPayload, ServerMessage, decode};
+use super::message::{
+    ClientMessage, Id, Invalid, OperationPayload, ServerMessage, decode, next_text,
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -42,21 +44,22 @@ pub(super) fn decode_message(text: &str) -> Result<ClientMessage, Invalid> {
 }
 
 /// The message on the wire; `None` for what this protocol does not say.
-pub(super) fn encode(message: ServerMessage) -> Option<Value> {
-    Some(match message {
+pub(super) fn encode(message: ServerMessage) -> Option<String> {
+    let value = match message {
         ServerMessage::Ack => json!({ "type": "connection_ack" }),
         ServerMessage::KeepAlive => json!({ "type": "ping" }),
         ServerMessage::Pong(None) => json!({ "type": "pong" }),
         ServerMessage::Pong(Some(payload)) => json!({ "type": "pong", "payload": payload }),
         ServerMessage::Next { id, payload } => {
-            json!({ "id": id.as_str(), "type": "next", "payload": payload })
+            return Some(next_text(&id, "next", &payload));
         }
         ServerMessage::Error { id, errors } => {
             json!({ "id": id.as_str(), "type": "error", "payload": errors })
         }
         ServerMessage::Complete(id) => json!({ "id": id.as_str(), "type": "complete" }),
         ServerMessage::ConnectionError(_) => return None,
-    })
+    };
+    Some(value.to_string())
 }
 
 #[cfg(test)]

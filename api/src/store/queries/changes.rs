@@ -4,25 +4,114 @@
 
 use chrono::{DateTime, Utc};
 use entity::{contacts, delivery_statuses, events, messages};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::prelude::Json;
+use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
 
 use super::{ContactFilter, DeliveryStatusFilter, EventFilter, MessageFilter};
 use crate::store::{ReadError, Store};
 
+/// The columns a read of the log needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventColumns {
+    WithPayload,
+    WithoutPayload,
+}
+
+/// An event as a stream reads it: all but `raw_body`.
+#[derive(Debug, FromQueryResult)]
+struct StreamedEvent {
+    #[sea_orm(nested)]
+    header: EventHeader,
+    payload: Json,
+}
+
+/// An event without its body.
+#[derive(Debug, FromQueryResult)]
+struct EventHeader {
+    position: i64,
+    id: Uuid,
+    kind: String,
+    dedupe_key: String,
+    received_at: DateTime<Utc>,
+    occurred_at: Option<DateTime<Utc>>,
+    contact_id: Option<String>,
+    phone: Option<String>,
+    deliveries: i32,
+    last_seen_at: DateTime<Utc>,
+}
+
+impl EventHeader {
+    fn with_payload(self, payload: Json) -> StreamedEvent {
+        StreamedEvent {
+            header: self,
+            payload,
+        }
+    }
+}
+
+impl From<StreamedEvent> for events::Model {
+    fn from(event: StreamedEvent) -> Self {
+        let StreamedEvent { header, payload } = event;
+        Self {
+            position: header.position,
+            id: header.id,
+            kind: header.kind,
+            dedupe_key: header.dedupe_key,
+            received_at: header.received_at,
+            occurred_at: header.occurred_at,
+            contact_id: header.contact_id,
+            phone: header.phone,
+            raw_body: Vec::new(),
+            payload,
+            deliveries: header.deliveries,
+            last_seen_at: header.last_seen_at,
+        }
+    }
+}
+
 impl Store {
     /// Up to `limit` events after `after`, by position: with positions gap-free in commit order,
-    /// reading forward from the last position seen never passes over an event.
+    /// reading forward from the last position seen never passes over an event. `raw_body` is
+    /// never read (no API reads it from a stream), and `payload` only when `columns` asks for it:
+    /// decoding it is most of the cost of a read, so a model read without it holds JSON `null`.
     pub async fn events_after(
         &self,
         after: i64,
         limit: u64,
+        columns: EventColumns,
     ) -> Result<Vec<events::Model>, ReadError> {
-        Ok(events::Entity::find()
-            .filter(events::Column::Position.gt(after))
-            .order_by_asc(events::Column::Position)
-            .limit(limit)
-            .all(&self.db)
-            .await?)
+        use events::Column as C;
+        let mut select = events::Entity::find()
+            .select_only()
+            .columns([
+                C::Position,
+                C::Id,
+                C::Kind,
+                C::DedupeKey,
+                C::ReceivedAt,
+                C::OccurredAt,
+                C::ContactId,
+                C::Phone,
+                C::Deliveries,
+                C::LastSeenAt,
+            ])
+            .filter(C::Position.gt(after))
+            .order_by_asc(C::Position)
+            .limit(limit);
+        Ok(match columns {
+            EventColumns::WithPayload => {
+                select = select.column(C::Payload);
+                let rows = select.into_model::<StreamedEvent>().all(&self.db).await?;
+                rows.into_iter().map(events::Model::from).collect()
+            }
+            EventColumns::WithoutPayload => {
+                let rows = select.into_model::<EventHeader>().all(&self.db).await?;
+                rows.into_iter()
+                    .map(|header| events::Model::from(header.with_payload(Json::Null)))
+                    .collect()
+            }
+        })
     }
 
     /// The messages whose last change was an event in `(after, to]`.

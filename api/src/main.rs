@@ -6,11 +6,6 @@ use tokio::net::TcpListener;
 
 use api::config::{Cli, Command, Config};
 
-/// glibc's allocator spent a third of the CPU of a catch-up replay in `malloc` and `free`;
-/// mimalloc keeps per-thread free lists and suits a server's many short allocations.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

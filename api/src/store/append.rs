@@ -50,13 +50,15 @@ impl Store {
         let mut position = lock_head(&txn).await?;
         let head = position;
         let mut outcomes = Vec::with_capacity(batch.len());
+        let mut counts = projections::totals::Counts::default();
         for event in batch {
             if let Some(original) = record_redelivery(&txn, &event).await? {
                 outcomes.push(original);
                 continue;
             }
             position += 1;
-            projections::apply(&txn, position, event.id, event.received_at, &event.data).await?;
+            let (id, received_at) = (event.id, event.received_at);
+            projections::apply(&txn, position, id, received_at, &event.data, &mut counts).await?;
             outcomes.push(Appended {
                 event_id: event.id,
                 position,
@@ -64,6 +66,7 @@ impl Store {
             });
             insert_event(&txn, position, event).await?;
         }
+        counts.write(&txn).await?;
         if position != head {
             log_head::Entity::update_many()
                 .col_expr(log_head::Column::Position, Expr::value(position))

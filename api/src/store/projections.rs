@@ -15,16 +15,18 @@ use uuid::Uuid;
 
 use crate::webhooks::payload::EventData;
 
-/// Applies one event, at `position`, to every projection it touches.
+/// Applies one event, at `position`, to every projection it touches; what it changes in the
+/// totals is added to `counts`, which the caller writes before it commits.
 pub async fn apply<C: ConnectionTrait>(
     db: &C,
     position: i64,
     event_id: Uuid,
     received_at: DateTime<Utc>,
     data: &EventData,
+    counts: &mut totals::Counts,
 ) -> Result<(), DbErr> {
     if let Some(contact) = data.contact() {
-        contacts::apply(db, position, contact).await?;
+        contacts::apply(db, position, contact, counts).await?;
     }
     match data {
         EventData::InboundMessage(message) => {

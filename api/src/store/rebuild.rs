@@ -40,6 +40,7 @@ impl Store {
         projections::clear(&txn).await?;
         let mut done = 0;
         let mut after = 0;
+        let mut counts = projections::totals::Counts::default();
         loop {
             let page = read_page(&txn, after).await?;
             let Some(last) = page.last() else { break };
@@ -54,11 +55,12 @@ impl Store {
                         position: *position,
                         message,
                     })?;
-                projections::apply(&txn, *position, *id, *received_at, &data).await?;
+                projections::apply(&txn, *position, *id, *received_at, &data, &mut counts).await?;
             }
             done += page.len() as u64;
             progress(done, total);
         }
+        counts.write(&txn).await?;
         txn.commit().await?;
         Ok(RebuildReport { events: done })
     }

@@ -11,10 +11,12 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveM
 use super::totals;
 use crate::webhooks::payload::ContactUpdate;
 
+/// Applies `update`, and adds what it changes in the totals to `counts`.
 pub async fn apply<C: ConnectionTrait>(
     db: &C,
     position: i64,
     update: &ContactUpdate,
+    counts: &mut totals::Counts,
 ) -> Result<(), DbErr> {
     let current = contacts::Entity::find_by_id(update.id.clone())
         .one(db)
@@ -22,9 +24,9 @@ pub async fn apply<C: ConnectionTrait>(
     let before = current.as_ref().map_or((0, 0, 0), counted);
     let merged = merge(current, update, position);
     let after = counted(&merged);
-    totals::add(db, totals::CONTACTS, after.0 - before.0).await?;
-    totals::add(db, totals::SUBSCRIBED, after.1 - before.1).await?;
-    totals::add(db, totals::BOUNCED, after.2 - before.2).await?;
+    counts.contacts += after.0 - before.0;
+    counts.subscribed += after.1 - before.1;
+    counts.bounced += after.2 - before.2;
     contacts::Entity::insert(merged.into_active_model().reset_all())
         .on_conflict(
             OnConflict::column(contacts::Column::Id)

@@ -1,5 +1,9 @@
 //! Counts kept by the projections as they change: a dashboard's totals are one row read, not a
 //! scan of the contacts table.
+//!
+//! A transaction gathers its changes in [`Counts`] and writes each total once, at its end:
+//! updating the same row once per event would, on PostgreSQL, leave a chain of row versions in
+//! one transaction that every later update walks, making a rebuild quadratic.
 
 use entity::totals;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -9,8 +13,25 @@ pub const CONTACTS: &str = "contacts";
 pub const SUBSCRIBED: &str = "contacts_subscribed";
 pub const BOUNCED: &str = "contacts_bounced";
 
+/// Changes to the totals, gathered over a transaction.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub contacts: i64,
+    pub subscribed: i64,
+    pub bounced: i64,
+}
+
+impl Counts {
+    /// Adds each count to the stored totals.
+    pub async fn write<C: ConnectionTrait>(self, db: &C) -> Result<(), DbErr> {
+        add(db, CONTACTS, self.contacts).await?;
+        add(db, SUBSCRIBED, self.subscribed).await?;
+        add(db, BOUNCED, self.bounced).await
+    }
+}
+
 /// Adds `delta` to the count `name`; a count not yet stored starts at 0.
-pub async fn add<C: ConnectionTrait>(db: &C, name: &str, delta: i64) -> Result<(), DbErr> {
+async fn add<C: ConnectionTrait>(db: &C, name: &str, delta: i64) -> Result<(), DbErr> {
     if delta == 0 {
         return Ok(());
     }

@@ -6,8 +6,10 @@
 //! Each operation runs in its own task ([`super::operation`]) and hands every result, encoded,
 //! to one queue per connection of [`QUEUE`] messages; the connection's single writer drains it
 //! into the socket. An operation whose result does not fit waits, and its stream with it: a
-//! subscription follows the log by position, so waiting loses nothing. A connection thus holds
-//! at most [`QUEUE`] results plus one per running operation, however fast events arrive.
+//! subscription follows the log by position, so waiting loses nothing. The writer takes up to
+//! [`QUEUE`] results at a time and flushes them with one write. A connection thus holds at most
+//! twice [`QUEUE`] results (queued, and being written) plus one per running operation, however
+//! fast events arrive.
 //!
 //! A client that stops reading stalls the writer. One write that makes no progress for
 //! `--ws-send-timeout` closes the connection with 1008 and a reason that says so; the client

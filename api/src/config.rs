@@ -179,8 +179,9 @@ pub struct Config {
     pub ws_keep_alive: Duration,
 
     /// How long one write to a WebSocket client may make no progress before the connection is
-    /// closed with 1008. Meanwhile a client that stops reading costs at most 32 queued results
-    /// (plus one per operation); it resumes with `afterPosition` after reconnecting.
+    /// closed with 1008. Meanwhile a client that stops reading costs at most 64 results (32
+    /// queued, 32 being written) plus one per operation; it resumes with `afterPosition` after
+    /// reconnecting.
     #[arg(long, env = "WS_SEND_TIMEOUT", default_value = "30s", value_parser = parse_period, global = true)]
     pub ws_send_timeout: Duration,
 

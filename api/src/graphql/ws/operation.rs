@@ -65,25 +65,16 @@ impl Results {
 /// Runs an operation to its end (a subscription's never comes: the connection stops it). A
 /// subscription from now joins the group of identical ones ([`shared`]) while it keeps up.
 pub(super) async fn run(state: AppState, scope: Scope, payload: OperationPayload, out: Results) {
-    let key = Key {
-        scope,
-        query: payload.query.clone(),
-        operation_name: payload.operation_name.clone(),
-        variables: payload
-            .variables
-            .as_ref()
-            .map(|variables| Value::Object(variables.clone()).to_string())
-            .unwrap_or_default(),
-    };
     let Some(mut request) = prepared(&state, scope, payload.clone(), &out).await else {
         return;
     };
     let shared = request
         .parsed_query()
-        .is_ok_and(|document| shared::shareable(document, key.operation_name.as_deref()));
+        .is_ok_and(|document| shared::shareable(document, payload.operation_name.as_deref()));
     if !shared {
         return alone(&state, request, &out).await;
     }
+    let key = Key::of(scope, &payload);
     let Some(resume) = state
         .websockets
         .groups

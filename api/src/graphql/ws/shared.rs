@@ -22,6 +22,7 @@ use futures_util::StreamExt;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::task::AbortHandle;
 
+use super::message::OperationPayload;
 use super::operation::{Event, Results, event_for};
 use crate::AppState;
 use crate::graphql::Scope;
@@ -31,11 +32,26 @@ use crate::stream::{self, Hub};
 /// What makes two subscriptions the same.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) struct Key {
-    pub scope: Scope,
-    pub query: String,
-    pub operation_name: Option<String>,
+    scope: Scope,
+    query: String,
+    operation_name: Option<String>,
     /// The variables as JSON text.
-    pub variables: String,
+    variables: String,
+}
+
+impl Key {
+    pub(super) fn of(scope: Scope, payload: &OperationPayload) -> Self {
+        Self {
+            scope,
+            query: payload.query.clone(),
+            operation_name: payload.operation_name.clone(),
+            variables: payload
+                .variables
+                .as_ref()
+                .map(|variables| serde_json::Value::Object(variables.clone()).to_string())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// The running groups of this process.

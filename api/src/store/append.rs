@@ -6,6 +6,8 @@
 //! refuses without waiting). Under that lock positions are handed out in commit order with no
 //! gap, and the dedupe check cannot race another append.
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::{DateTime, Utc};
 use entity::{events, log_head};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -47,26 +49,61 @@ impl Store {
     /// Returns one outcome per delivery, in order, once the transaction has committed.
     pub async fn append(&self, batch: Vec<NewEvent>) -> Result<Vec<Appended>, StoreError> {
         let txn = self.db.begin().await?;
-        let mut position = lock_head(&txn).await?;
-        let head = position;
+        let head = lock_head(&txn).await?;
+        let stored = stored_originals(&txn, &batch).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
-        let mut counts = projections::totals::Counts::default();
+        let mut fresh: Vec<Fresh> = Vec::with_capacity(batch.len());
+        let mut fresh_by_key: HashMap<String, usize> = HashMap::new();
+        let mut redelivered: BTreeMap<i64, Redelivery> = BTreeMap::new();
+        let mut position = head;
         for event in batch {
-            if let Some(original) = record_redelivery(&txn, &event).await? {
-                outcomes.push(original);
-                continue;
+            if let Some(&(original, event_id)) = stored.get(&event.dedupe_key) {
+                let again = redelivered.entry(original).or_insert(Redelivery {
+                    count: 0,
+                    last_seen_at: event.received_at,
+                });
+                again.count += 1;
+                again.last_seen_at = event.received_at;
+                outcomes.push(Appended {
+                    event_id,
+                    position: original,
+                    duplicate: true,
+                });
+            } else if let Some(&index) = fresh_by_key.get(&event.dedupe_key) {
+                let original = &mut fresh[index];
+                original.deliveries += 1;
+                original.last_seen_at = event.received_at;
+                outcomes.push(Appended {
+                    event_id: original.event.id,
+                    position: original.position,
+                    duplicate: true,
+                });
+            } else {
+                position += 1;
+                fresh_by_key.insert(event.dedupe_key.clone(), fresh.len());
+                outcomes.push(Appended {
+                    event_id: event.id,
+                    position,
+                    duplicate: false,
+                });
+                fresh.push(Fresh {
+                    position,
+                    deliveries: 1,
+                    last_seen_at: event.received_at,
+                    event,
+                });
             }
-            position += 1;
-            let (id, received_at) = (event.id, event.received_at);
-            projections::apply(&txn, position, id, received_at, &event.data, &mut counts).await?;
-            outcomes.push(Appended {
-                event_id: event.id,
-                position,
-                duplicate: false,
-            });
-            insert_event(&txn, position, event).await?;
         }
+        record_redeliveries(&txn, redelivered).await?;
+        let mut counts = projections::totals::Counts::default();
+        let mut changes = projections::Changes::default();
+        for row in &fresh {
+            let event = &row.event;
+            changes.add(row.position, event.id, event.received_at, &event.data);
+        }
+        changes.write(&txn, &mut counts).await?;
         counts.write(&txn).await?;
+        insert_events(&txn, fresh).await?;
         if position != head {
             log_head::Entity::update_many()
                 .col_expr(log_head::Column::Position, Expr::value(position))
@@ -81,6 +118,20 @@ impl Store {
         }
         Ok(outcomes)
     }
+}
+
+/// A delivery new to the log, with the arrivals of it within its own batch.
+struct Fresh {
+    position: i64,
+    deliveries: i32,
+    last_seen_at: DateTime<Utc>,
+    event: NewEvent,
+}
+
+/// Arrivals, in one batch, of a delivery stored by an earlier one.
+struct Redelivery {
+    count: i32,
+    last_seen_at: DateTime<Utc>,
 }
 
 impl Store {
@@ -123,58 +174,74 @@ pub(super) async fn lock_head(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
     row.try_get_by_index(0)
 }
 
-/// If the delivery is already in the log, counts this arrival on it and returns the original.
-async fn record_redelivery(
+/// The events already in the log with a dedupe key of the batch: key to (position, id).
+async fn stored_originals(
     txn: &DatabaseTransaction,
-    event: &NewEvent,
-) -> Result<Option<Appended>, DbErr> {
-    let original: Option<(i64, Uuid)> = events::Entity::find()
-        .select_only()
-        .columns([events::Column::Position, events::Column::Id])
-        .filter(events::Column::DedupeKey.eq(event.dedupe_key.as_str()))
-        .into_tuple()
-        .one(txn)
-        .await?;
-    let Some((position, event_id)) = original else {
-        return Ok(None);
-    };
-    events::Entity::update_many()
-        .col_expr(
-            events::Column::Deliveries,
-            Expr::col(events::Column::Deliveries).add(1),
-        )
-        .col_expr(events::Column::LastSeenAt, Expr::value(event.received_at))
-        .filter(events::Column::Position.eq(position))
-        .exec(txn)
-        .await?;
-    Ok(Some(Appended {
-        event_id,
-        position,
-        duplicate: true,
-    }))
+    batch: &[NewEvent],
+) -> Result<HashMap<String, (i64, Uuid)>, DbErr> {
+    let mut originals = HashMap::new();
+    for chunk in batch.chunks(projections::CHUNK) {
+        let keys = chunk.iter().map(|event| event.dedupe_key.as_str());
+        let rows: Vec<(i64, Uuid, String)> = events::Entity::find()
+            .select_only()
+            .columns([
+                events::Column::Position,
+                events::Column::Id,
+                events::Column::DedupeKey,
+            ])
+            .filter(events::Column::DedupeKey.is_in(keys))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        for (position, id, key) in rows {
+            originals.insert(key, (position, id));
+        }
+    }
+    Ok(originals)
 }
 
-async fn insert_event(
+/// Counts each arrival of an already stored delivery on its original.
+async fn record_redeliveries(
     txn: &DatabaseTransaction,
-    position: i64,
-    event: NewEvent,
+    redelivered: BTreeMap<i64, Redelivery>,
 ) -> Result<(), DbErr> {
-    let contact = event.data.contact();
-    events::Entity::insert(events::ActiveModel {
-        position: Set(position),
-        id: Set(event.id),
-        kind: Set(event.kind.as_str().to_owned()),
-        dedupe_key: Set(event.dedupe_key),
-        received_at: Set(event.received_at),
-        occurred_at: Set(event.data.occurred_at()),
-        contact_id: Set(contact.map(|c| c.id.clone())),
-        phone: Set(contact.map(|c| c.phone.clone())),
-        raw_body: Set(event.raw_body),
-        payload: Set(event.payload),
-        deliveries: Set(1),
-        last_seen_at: Set(event.received_at),
-    })
-    .exec_without_returning(txn)
-    .await?;
+    for (position, again) in redelivered {
+        events::Entity::update_many()
+            .col_expr(
+                events::Column::Deliveries,
+                Expr::col(events::Column::Deliveries).add(again.count),
+            )
+            .col_expr(events::Column::LastSeenAt, Expr::value(again.last_seen_at))
+            .filter(events::Column::Position.eq(position))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_events(txn: &DatabaseTransaction, fresh: Vec<Fresh>) -> Result<(), DbErr> {
+    let rows = fresh.into_iter().map(|row| {
+        let event = row.event;
+        let contact = event.data.contact();
+        events::ActiveModel {
+            position: Set(row.position),
+            id: Set(event.id),
+            kind: Set(event.kind.as_str().to_owned()),
+            dedupe_key: Set(event.dedupe_key),
+            received_at: Set(event.received_at),
+            occurred_at: Set(event.data.occurred_at()),
+            contact_id: Set(contact.map(|c| c.id.clone())),
+            phone: Set(contact.map(|c| c.phone.clone())),
+            raw_body: Set(event.raw_body),
+            payload: Set(event.payload),
+            deliveries: Set(row.deliveries),
+            last_seen_at: Set(row.last_seen_at),
+        }
+    });
+    for chunk in projections::chunks(rows.collect()) {
+        events::Entity::insert_many(chunk)
+            .exec_without_returning(txn)
+            .await?;
+    }
     Ok(())
 }

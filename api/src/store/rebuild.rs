@@ -45,18 +45,25 @@ impl Store {
             let page = read_page(&txn, after).await?;
             let Some(last) = page.last() else { break };
             after = last.0;
-            for (position, id, kind, received_at, payload) in &page {
-                let data = WebhookKind::from_name(kind)
-                    .ok_or_else(|| format!("unknown kind `{kind}`"))
-                    .and_then(|kind| {
-                        payload::parse(kind, payload, normalizer).map_err(|e| e.to_string())
-                    })
-                    .map_err(|message| StoreError::Unreadable {
-                        position: *position,
-                        message,
-                    })?;
-                projections::apply(&txn, *position, *id, *received_at, &data, &mut counts).await?;
+            let parsed = page
+                .iter()
+                .map(|(position, _, kind, _, payload)| {
+                    WebhookKind::from_name(kind)
+                        .ok_or_else(|| format!("unknown kind `{kind}`"))
+                        .and_then(|kind| {
+                            payload::parse(kind, payload, normalizer).map_err(|e| e.to_string())
+                        })
+                        .map_err(|message| StoreError::Unreadable {
+                            position: *position,
+                            message,
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut changes = projections::Changes::default();
+            for ((position, id, _, received_at, _), data) in page.iter().zip(&parsed) {
+                changes.add(*position, *id, *received_at, data);
             }
+            changes.write(&txn, &mut counts).await?;
             done += page.len() as u64;
             progress(done, total);
         }

@@ -1,6 +1,6 @@
 //! Every projection row, in primary-key order, to compare two states of the store.
 
-use entity::{contacts, delivery_statuses, messages, rejections};
+use entity::{contacts, delivery_statuses, messages, rejections, totals};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 
 #[derive(Debug, PartialEq, Eq)]
@@ -9,6 +9,7 @@ pub struct Projections {
     pub messages: Vec<messages::Model>,
     pub delivery_statuses: Vec<delivery_statuses::Model>,
     pub rejections: Vec<rejections::Model>,
+    pub totals: Vec<totals::Model>,
 }
 
 impl Projections {
@@ -34,6 +35,11 @@ impl Projections {
                 .all(db)
                 .await
                 .expect("read rejections"),
+            totals: totals::Entity::find()
+                .order_by_asc(totals::Column::Name)
+                .all(db)
+                .await
+                .expect("read totals"),
         }
     }
 }

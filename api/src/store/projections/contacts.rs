@@ -4,60 +4,99 @@
 //! guarantee, so an older update arriving late is kept in the log but changes no field. On equal
 //! `updated_at` the later arrival (higher position) wins.
 
+use std::collections::HashMap;
+
 use entity::contacts;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter,
+};
 
-use super::totals;
+use super::{chunks, totals};
 use crate::webhooks::payload::ContactUpdate;
 
-/// Applies `update`, and adds what it changes in the totals to `counts`.
-pub async fn apply<C: ConnectionTrait>(
-    db: &C,
-    position: i64,
-    update: &ContactUpdate,
-    counts: &mut totals::Counts,
-) -> Result<(), DbErr> {
-    let current = contacts::Entity::find_by_id(update.id.clone())
-        .one(db)
-        .await?;
-    let before = current.as_ref().map_or((0, 0, 0), counted);
-    let merged = merge(current, update, position);
-    let after = counted(&merged);
-    counts.contacts += after.0 - before.0;
-    counts.subscribed += after.1 - before.1;
-    counts.bounced += after.2 - before.2;
-    contacts::Entity::insert(merged.into_active_model().reset_all())
-        .on_conflict(
-            OnConflict::column(contacts::Column::Id)
-                .update_columns([
-                    contacts::Column::FirstName,
-                    contacts::Column::LastName,
-                    contacts::Column::Email,
-                    contacts::Column::Phone,
-                    contacts::Column::Subscribed,
-                    contacts::Column::UnsubscribedAt,
-                    contacts::Column::Bounces,
-                    contacts::Column::CarrierStatus,
-                    contacts::Column::CreatedAt,
-                    contacts::Column::UpdatedAt,
-                    contacts::Column::SourcePosition,
-                    contacts::Column::LastEventPosition,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+/// The updates of a batch, in position order, applied to the stored contacts when written.
+#[derive(Debug, Default)]
+pub struct Changes<'a> {
+    updates: Vec<(i64, &'a ContactUpdate)>,
 }
 
-/// What a contact adds to the totals: (contacts, subscribed, bounced).
-fn counted(contact: &contacts::Model) -> (i64, i64, i64) {
-    (
-        1,
-        i64::from(contact.subscribed),
-        i64::from(contact.bounces > 0),
-    )
+impl<'a> Changes<'a> {
+    pub fn add(&mut self, position: i64, update: &'a ContactUpdate) {
+        self.updates.push((position, update));
+    }
+
+    /// Reads the contacts the batch touches, applies its updates in order, writes each contact
+    /// once, and adds what that changes in the totals to `counts`.
+    pub async fn write<C: ConnectionTrait>(
+        self,
+        db: &C,
+        counts: &mut totals::Counts,
+    ) -> Result<(), DbErr> {
+        if self.updates.is_empty() {
+            return Ok(());
+        }
+        let mut ids: Vec<&str> = self.updates.iter().map(|(_, u)| u.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut touched: HashMap<String, contacts::Model> = HashMap::with_capacity(ids.len());
+        for chunk in chunks(ids) {
+            for contact in contacts::Entity::find()
+                .filter(contacts::Column::Id.is_in(chunk))
+                .all(db)
+                .await?
+            {
+                counts.subtract(counted(&contact));
+                touched.insert(contact.id.clone(), contact);
+            }
+        }
+        for (position, update) in self.updates {
+            let current = touched.remove(&update.id);
+            touched.insert(update.id.clone(), merge(current, update, position));
+        }
+        let rows: Vec<_> = touched.into_values().collect();
+        for contact in &rows {
+            counts.add(counted(contact));
+        }
+        for chunk in chunks(rows) {
+            contacts::Entity::insert_many(
+                chunk
+                    .into_iter()
+                    .map(|contact| contact.into_active_model().reset_all()),
+            )
+            .on_conflict(
+                OnConflict::column(contacts::Column::Id)
+                    .update_columns([
+                        contacts::Column::FirstName,
+                        contacts::Column::LastName,
+                        contacts::Column::Email,
+                        contacts::Column::Phone,
+                        contacts::Column::Subscribed,
+                        contacts::Column::UnsubscribedAt,
+                        contacts::Column::Bounces,
+                        contacts::Column::CarrierStatus,
+                        contacts::Column::CreatedAt,
+                        contacts::Column::UpdatedAt,
+                        contacts::Column::SourcePosition,
+                        contacts::Column::LastEventPosition,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// What a contact adds to the totals.
+fn counted(contact: &contacts::Model) -> totals::Counts {
+    totals::Counts {
+        contacts: 1,
+        subscribed: i64::from(contact.subscribed),
+        bounced: i64::from(contact.bounces > 0),
+    }
 }
 
 /// The contact after `update`, the event at `position`.

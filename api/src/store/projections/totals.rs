@@ -22,6 +22,18 @@ pub struct Counts {
 }
 
 impl Counts {
+    pub fn add(&mut self, other: Self) {
+        self.contacts += other.contacts;
+        self.subscribed += other.subscribed;
+        self.bounced += other.bounced;
+    }
+
+    pub fn subtract(&mut self, other: Self) {
+        self.contacts -= other.contacts;
+        self.subscribed -= other.subscribed;
+        self.bounced -= other.bounced;
+    }
+
     /// Adds each count to the stored totals.
     pub async fn write<C: ConnectionTrait>(self, db: &C) -> Result<(), DbErr> {
         add(db, CONTACTS, self.contacts).await?;

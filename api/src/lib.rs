@@ -96,6 +96,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
+    let _checkpoints = store.start_checkpoints();
     let (tokens, generated) = webhook_tokens(&config, &store).await?;
     let address = listener
         .local_addr()

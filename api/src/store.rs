@@ -5,6 +5,7 @@
 //! types out.
 
 mod append;
+mod checkpoint;
 mod connect;
 mod group_commit;
 pub mod page;
@@ -68,10 +69,16 @@ impl From<DbErr> for ReadError {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// Where appends and rebuilds run: on SQLite a connection of its own, else `db`.
+    writer: DatabaseConnection,
+    /// Where SQLite checkpoints run (see `checkpoint.rs`); `None` on PostgreSQL.
+    checkpointer: Option<DatabaseConnection>,
     /// SQL statements sent so far, for `/metrics`.
     statements: Arc<AtomicU64>,
     /// Told after every append that wrote an event, so this process's log tailer wakes at once.
     commits: Arc<Notify>,
+    /// Appends that wrote an event, in this process: the checkpoint task skips a quiet second.
+    appends: Arc<AtomicU64>,
 }
 
 impl Store {

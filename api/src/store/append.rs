@@ -7,6 +7,7 @@
 //! gap, and the dedupe check cannot race another append.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
 use entity::{events, log_head};
@@ -48,7 +49,7 @@ impl Store {
     /// Appends a batch of deliveries and applies their projections, all in one transaction.
     /// Returns one outcome per delivery, in order, once the transaction has committed.
     pub async fn append(&self, batch: Vec<NewEvent>) -> Result<Vec<Appended>, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let head = lock_head(&txn).await?;
         let stored = stored_originals(&txn, &batch).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
@@ -114,6 +115,7 @@ impl Store {
         }
         txn.commit().await?;
         if position != head {
+            self.appends.fetch_add(1, Ordering::Relaxed);
             self.commits.notify_one();
         }
         Ok(outcomes)

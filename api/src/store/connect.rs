@@ -5,9 +5,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database};
+use sea_orm::{ConnectOptions, Database, DbBackend};
 
 use super::{Store, StoreError};
+
+/// The page cache of the SQLite connection that appends: 64 MiB, used as batches need it.
+const WRITER_CACHE_KIB: u32 = 64 * 1024;
+
+/// How much of a SQLite file reads may map.
+const MMAP_BYTES: u64 = 1 << 30;
+
+/// WAL pages after which a commit checkpoints by itself, 64 MiB of 4 KiB pages.
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 16_384;
+
+/// The size a WAL file is cut back to after a checkpoint reset it.
+const JOURNAL_SIZE_LIMIT_BYTES: u64 = 64 << 20;
 
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -22,45 +34,91 @@ pub struct StoreOptions {
 impl Store {
     /// Opens a pool on the store. Runs no migration: call [`Store::migrate`].
     pub async fn connect(options: &StoreOptions) -> Result<Self, StoreError> {
-        let timeout = options.timeout;
-        let mut connect = ConnectOptions::new(options.url.clone());
-        connect
-            .max_connections(options.max_connections)
-            .min_connections(1)
-            .acquire_timeout(timeout)
-            .connect_timeout(timeout)
-            .sqlx_logging(false)
-            // WAL lets readers run beside the writer; FULL makes every commit durable before a
-            // webhook is answered 200.
-            .map_sqlx_sqlite_opts(move |sqlite| {
-                sqlite
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(timeout)
-                    .foreign_keys(true)
-            })
-            // A webhook waiting on the append lock longer than this is answered 503 and retried
-            // by its sender, rather than held open.
-            .map_sqlx_postgres_opts(move |postgres| {
-                postgres.options([("lock_timeout", format!("{}ms", timeout.as_millis()))])
-            });
-        let mut db = Database::connect(connect)
-            .await
-            .map_err(|source| StoreError::Connect {
-                url: redact_password(&options.url),
-                source,
-            })?;
+        let open = |settings: ConnectOptions| async {
+            Database::connect(settings)
+                .await
+                .map_err(|source| StoreError::Connect {
+                    url: redact_password(&options.url),
+                    source,
+                })
+        };
+        let mut db = open(connect_options(options, options.max_connections, None)).await?;
+        // Appends are serialized, so on SQLite they get one connection of their own: its page
+        // cache stays warm from one batch to the next, and large enough to hold a batch's
+        // pages (the default 2 MiB spills to the WAL mid-transaction).
+        let sqlite = db.get_database_backend() == DbBackend::Sqlite;
+        let mut writer = if sqlite {
+            open(connect_options(options, 1, Some(WRITER_CACHE_KIB))).await?
+        } else {
+            db.clone()
+        };
+        // Not counted in `statements`, which measures the work of requests.
+        let checkpointer = if sqlite {
+            Some(open(connect_options(options, 1, None)).await?)
+        } else {
+            None
+        };
         let statements = Arc::new(AtomicU64::new(0));
-        let counted = Arc::clone(&statements);
-        db.set_metric_callback(move |_| {
-            counted.fetch_add(1, Ordering::Relaxed);
-        });
+        for pool in [&mut db, &mut writer] {
+            let counted = Arc::clone(&statements);
+            pool.set_metric_callback(move |_| {
+                counted.fetch_add(1, Ordering::Relaxed);
+            });
+        }
         Ok(Self {
             db,
+            writer,
+            checkpointer,
             statements,
             commits: Arc::default(),
+            appends: Arc::default(),
         })
     }
+}
+
+fn connect_options(
+    options: &StoreOptions,
+    max_connections: u32,
+    cache_kib: Option<u32>,
+) -> ConnectOptions {
+    let timeout = options.timeout;
+    let mut connect = ConnectOptions::new(options.url.clone());
+    connect
+        .max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(timeout)
+        .connect_timeout(timeout)
+        .sqlx_logging(false)
+        // WAL lets readers run beside the writer; FULL makes every commit durable before a
+        // webhook is answered 200.
+        .map_sqlx_sqlite_opts(move |sqlite| {
+            let sqlite = sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(timeout)
+                .foreign_keys(true)
+                // Statement journals (every multi-row write keeps one) stay in memory rather
+                // than in a temporary file written and read back.
+                .pragma("temp_store", "memory")
+                // Reads map the file instead of copying each page through a system call; the
+                // mapping costs address space, and memory only for pages in use.
+                .pragma("mmap_size", MMAP_BYTES.to_string())
+                // Checkpoints run beside the appends (see `checkpoint.rs`); this bound only
+                // matters if they stop keeping up.
+                .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string())
+                .pragma("journal_size_limit", JOURNAL_SIZE_LIMIT_BYTES.to_string());
+            match cache_kib {
+                // A negative size is in KiB.
+                Some(kib) => sqlite.pragma("cache_size", format!("-{kib}")),
+                None => sqlite,
+            }
+        })
+        // A webhook waiting on the append lock longer than this is answered 503 and retried
+        // by its sender, rather than held open.
+        .map_sqlx_postgres_opts(move |postgres| {
+            postgres.options([("lock_timeout", format!("{}ms", timeout.as_millis()))])
+        });
+    connect
 }
 
 /// `postgres://user:secret@host/db` becomes `postgres://user:***@host/db`.

@@ -33,7 +33,7 @@ impl Store {
         normalizer: &Normalizer,
         mut progress: impl FnMut(u64, u64),
     ) -> Result<RebuildReport, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         lock_head(&txn).await?;
         let total = events::Entity::find().count(&txn).await?;
         progress(0, total);

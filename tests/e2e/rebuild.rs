@@ -1,7 +1,10 @@
 //! `mobiniti-events rebuild` gives back exactly the projections built as events arrived.
 
 use entity::contacts;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend,
+    EntityTrait, IntoActiveModel, Statement,
+};
 use serde_json::json;
 
 use futures_util::future::join_all;
@@ -98,6 +101,32 @@ fn mixed_stream() -> Vec<(&'static str, String)> {
     stream
 }
 
+/// Every index of the store, with its definition.
+async fn indexes(db: &DatabaseConnection) -> Vec<(String, String)> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index' ORDER BY name"
+        }
+        _ => {
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+              ORDER BY indexname"
+        }
+    };
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("list the indexes");
+    assert!(rows.len() > 10, "{} indexes", rows.len());
+    rows.iter()
+        .map(|row| {
+            (
+                row.try_get_by_index(0).expect("a name"),
+                row.try_get_by_index(1).expect("a definition"),
+            )
+        })
+        .collect()
+}
+
 async fn run_rebuild(database_url: &str) {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_mobiniti-events"))
         .args(["rebuild", "--database-url", database_url])
@@ -127,6 +156,8 @@ async fn rebuild_equals_the_incremental_projections(backend: Backend) {
     assert!(incremental.delivery_statuses.len() >= 9);
     assert_eq!(incremental.rejections.len(), 2);
 
+    let indexes_before = indexes(&db).await;
+
     // Damage a projection, so the rebuild has something to put right.
     let mut damaged = incremental.contacts[0].clone().into_active_model();
     damaged.carrier_status = Set(Some("damaged".into()));
@@ -141,6 +172,11 @@ async fn rebuild_equals_the_incremental_projections(backend: Backend) {
     assert_eq!(rebuilt.delivery_statuses, incremental.delivery_statuses);
     assert_eq!(rebuilt.rejections, incremental.rejections);
     assert_eq!(rebuilt.totals, incremental.totals);
+    assert_eq!(
+        indexes(&db).await,
+        indexes_before,
+        "the rebuild leaves every index as the migrations made it"
+    );
     assert_eq!(incremental.totals.len(), 3, "{:?}", incremental.totals);
     assert!(
         contacts::Entity::find()

@@ -9,11 +9,14 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 use serde_json::Value;
+use tokio::task::JoinHandle;
 use uuid::Uuid;
+
+mod indexes;
 
 use super::{Store, StoreError, append::lock_head, projections};
 use crate::webhooks::WebhookKind;
-use crate::webhooks::payload::{self, Normalizer};
+use crate::webhooks::payload::{self, EventData, Normalizer};
 
 /// Events read per query.
 const PAGE: u64 = 1_000;
@@ -38,39 +41,59 @@ impl Store {
         let total = events::Entity::find().count(&txn).await?;
         progress(0, total);
         projections::clear(&txn).await?;
+        let indexes = indexes::drop_secondary(&txn).await?;
         let mut done = 0;
-        let mut after = 0;
         let mut counts = projections::totals::Counts::default();
+        // Each page is parsed on another thread while the page before it is written.
+        let mut parsing = parse_page(read_page(&txn, 0).await?, normalizer);
         loop {
-            let page = read_page(&txn, after).await?;
-            let Some(last) = page.last() else { break };
-            after = last.0;
-            let parsed = page
-                .iter()
-                .map(|(position, _, kind, _, payload)| {
-                    WebhookKind::from_name(kind)
-                        .ok_or_else(|| format!("unknown kind `{kind}`"))
-                        .and_then(|kind| {
-                            payload::parse(kind, payload, normalizer).map_err(|e| e.to_string())
-                        })
-                        .map_err(|message| StoreError::Unreadable {
-                            position: *position,
-                            message,
-                        })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let parsed = parsing.await.map_err(|err| {
+                StoreError::Unavailable(DbErr::Custom(format!("parsing a page failed: {err}")))
+            })??;
+            let Some(((after, ..), _)) = parsed.last() else {
+                break;
+            };
+            parsing = parse_page(read_page(&txn, *after).await?, normalizer);
             let mut changes = projections::Changes::default();
-            for ((position, id, _, received_at, _), data) in page.iter().zip(&parsed) {
+            for ((position, id, _, received_at, _), data) in &parsed {
                 changes.add(*position, *id, *received_at, data);
             }
             changes.write(&txn, &mut counts).await?;
-            done += page.len() as u64;
+            done += parsed.len() as u64;
             progress(done, total);
         }
         counts.write(&txn).await?;
+        indexes.recreate(&txn).await?;
         txn.commit().await?;
         Ok(RebuildReport { events: done })
     }
+}
+
+type Parsed = Vec<(EventRow, EventData)>;
+
+/// Parses `page` on a blocking thread; the first event that no longer parses fails it.
+fn parse_page(
+    page: Vec<EventRow>,
+    normalizer: &Normalizer,
+) -> JoinHandle<Result<Parsed, StoreError>> {
+    let normalizer = normalizer.clone();
+    tokio::task::spawn_blocking(move || {
+        page.into_iter()
+            .map(|row| {
+                let (position, _, kind, _, payload) = &row;
+                let data = WebhookKind::from_name(kind)
+                    .ok_or_else(|| format!("unknown kind `{kind}`"))
+                    .and_then(|kind| {
+                        payload::parse(kind, payload, &normalizer).map_err(|e| e.to_string())
+                    })
+                    .map_err(|message| StoreError::Unreadable {
+                        position: *position,
+                        message,
+                    })?;
+                Ok((row, data))
+            })
+            .collect()
+    })
 }
 
 async fn read_page(txn: &DatabaseTransaction, after: i64) -> Result<Vec<EventRow>, DbErr> {

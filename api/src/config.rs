@@ -140,7 +140,8 @@ pub struct Config {
     #[arg(long, env = "COMMIT_BATCH_WAIT", default_value = "0s", value_parser = humantime::parse_duration, global = true)]
     pub commit_batch_wait: Duration,
 
-    /// The most connections the service opens to the store.
+    /// The size of the store's connection pool; on SQLite, appends and checkpoints each have
+    /// one more connection of their own.
     #[arg(
         long,
         env = "STORE_MAX_CONNECTIONS",

@@ -15,6 +15,7 @@ mod graphql_access;
 mod graphql_cache;
 mod graphql_dashboard;
 mod group_commit;
+mod log_reads;
 mod projections;
 mod rebuild;
 mod replicas;

@@ -5,8 +5,12 @@
 use chrono::{DateTime, Utc};
 use entity::{contacts, delivery_statuses, events, messages};
 use sea_orm::prelude::Json;
-use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
+
+mod sqlite_page;
 
 use super::{ContactFilter, DeliveryStatusFilter, EventFilter, MessageFilter};
 use crate::store::{ReadError, Store};
@@ -106,6 +110,11 @@ impl Store {
                 rows.into_iter().map(events::Model::from).collect()
             }
             EventColumns::WithoutPayload => {
+                if self.db.get_database_backend() == DbBackend::Sqlite
+                    && let Some(events) = sqlite_page::events_after(&self.db, after, limit).await?
+                {
+                    return Ok(events);
+                }
                 let rows = select.into_model::<EventHeader>().all(&self.db).await?;
                 rows.into_iter()
                     .map(|header| events::Model::from(header.with_payload(Json::Null)))

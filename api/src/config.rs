@@ -30,6 +30,10 @@ pub enum Command {
     Migrate,
     /// Recompute every projection from the event log.
     Rebuild,
+    /// Read the quarantined deliveries again with this version: those that now read become
+    /// events (with their original receive time) and leave the quarantine; the rest stay, with
+    /// this version's error.
+    ReplayQuarantine,
     /// Print the GraphQL schema (SDL).
     Schema,
 }

@@ -23,6 +23,7 @@ pub mod graphql;
 pub mod health;
 pub mod metrics;
 pub mod phone;
+mod quarantine_replay;
 mod rebuild;
 pub mod setup;
 pub mod store;
@@ -39,6 +40,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::trace::TraceLayer;
 
+pub use quarantine_replay::replay_quarantine;
 pub use rebuild::rebuild;
 
 use config::Config;

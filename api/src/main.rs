@@ -29,6 +29,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Rebuild => api::rebuild(&cli.config).await,
+        Command::ReplayQuarantine => api::replay_quarantine(&cli.config).await,
         Command::Schema => {
             print!("{}", api::graphql::sdl());
             Ok(())

@@ -11,6 +11,7 @@ mod group_commit;
 pub mod page;
 mod projections;
 mod quarantine;
+mod quarantine_replay;
 mod queries;
 mod rebuild;
 mod settings;
@@ -27,6 +28,7 @@ pub use connect::StoreOptions;
 pub use group_commit::{BatchSettings, GroupCommit};
 pub use page::{Page, PageError, PageRequest};
 pub use quarantine::Quarantined;
+pub use quarantine_replay::{ReplayReport, StillRefused};
 pub use queries::*;
 pub use rebuild::RebuildReport;
 

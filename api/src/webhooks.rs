@@ -19,7 +19,7 @@ use axum::routing::post;
 pub use auth::{WebhookToken, WebhookTokens};
 pub use error::WebhookError;
 pub use kind::WebhookKind;
-pub use receive::Receipt;
+pub use receive::{Receipt, to_event};
 
 use crate::AppState;
 

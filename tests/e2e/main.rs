@@ -6,6 +6,7 @@
 mod support;
 
 mod cli;
+mod crash;
 mod dedupe;
 mod delivery_reports;
 mod durability;
@@ -17,6 +18,7 @@ mod graphql_dashboard;
 mod group_commit;
 mod log_reads;
 mod projections;
+mod quarantine_replay;
 mod rebuild;
 mod replicas;
 mod shared_subscriptions;

@@ -127,7 +127,7 @@ async fn indexes(db: &DatabaseConnection) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn run_rebuild(database_url: &str) {
+pub(crate) async fn run_rebuild(database_url: &str) {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_mobiniti-events"))
         .args(["rebuild", "--database-url", database_url])
         .env_remove("DATABASE_URL")

@@ -3,82 +3,17 @@
 //! the writes, and one that reads slowly. Each receives every event after its position exactly
 //! once, in strictly increasing order, whichever process stored it.
 
-use std::net::SocketAddr;
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
+use crate::support::process::ServiceProcess;
 use crate::support::ws::{TRANSPORT, WsClient};
 use crate::support::{Backend, TOKEN, TestDb};
 
 const WRITERS: usize = 8;
 const PER_WRITER: usize = 625;
 const TOTAL: i64 = (WRITERS * PER_WRITER) as i64;
-
-/// One service process.
-struct Replica {
-    child: Child,
-    address: SocketAddr,
-}
-
-impl Replica {
-    async fn start(database_url: &str) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_mobiniti-events"));
-        for name in ["DATABASE_URL", "LISTEN_ADDR", "WEBHOOK_TOKEN", "API_KEYS"] {
-            command.env_remove(name);
-        }
-        let mut child = command
-            .args([
-                "serve",
-                "--database-url",
-                database_url,
-                "--listen",
-                "127.0.0.1:0",
-            ])
-            .args(["--webhook-token", TOKEN])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start mobiniti-events");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let address = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(line) = lines.next_line().await.expect("read stdout") {
-                if let Some(rest) = line.strip_prefix("mobiniti-events is listening on http://") {
-                    return rest.trim().parse().expect("an address");
-                }
-            }
-            panic!("mobiniti-events ended before listening");
-        })
-        .await
-        .expect("listening within 30 s");
-        // The rest of its output is not read; keep the pipe drained so it never blocks.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Self { child, address }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
-    }
-
-    async fn stop(mut self) {
-        let pid = self.child.id().expect("a running child").to_string();
-        let killed = Command::new("kill").args(["-TERM", &pid]).status().await;
-        assert!(
-            killed.is_ok_and(|status| status.success()),
-            "kill -TERM {pid}"
-        );
-        let status = tokio::time::timeout(Duration::from_secs(10), self.child.wait())
-            .await
-            .expect("it stops within 10 s")
-            .expect("its exit status");
-        assert!(status.success(), "{status}");
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
@@ -87,8 +22,8 @@ impl Replica {
 )]
 async fn two_processes_deliver_every_event_once_in_order() {
     let db = TestDb::create(Backend::Postgres).await;
-    let a = Replica::start(&db.url).await;
-    let b = Replica::start(&db.url).await;
+    let a = ServiceProcess::start(&db.url).await;
+    let b = ServiceProcess::start(&db.url).await;
     let http = reqwest::Client::new();
 
     let early = [subscribe(&a, 0).await, subscribe(&b, 0).await];
@@ -155,7 +90,7 @@ async fn two_processes_deliver_every_event_once_in_order() {
     b.stop().await;
 }
 
-async fn subscribe(replica: &Replica, after: i64) -> WsClient {
+async fn subscribe(replica: &ServiceProcess, after: i64) -> WsClient {
     let mut client = WsClient::connect_to(replica.address, TRANSPORT)
         .await
         .acknowledged(None)
@@ -183,7 +118,7 @@ async fn read_slowly(mut client: WsClient) -> Vec<i64> {
     seen
 }
 
-async fn wait_for_head(http: &reqwest::Client, replica: &Replica, position: i64) {
+async fn wait_for_head(http: &reqwest::Client, replica: &ServiceProcess, position: i64) {
     let query = json!({ "query": "{ events(last: 1) { nodes { position } } }" });
     for _ in 0..600 {
         let answer: serde_json::Value = http

@@ -51,75 +51,101 @@ impl Store {
     pub async fn append(&self, batch: Vec<NewEvent>) -> Result<Vec<Appended>, StoreError> {
         let txn = self.writer.begin().await?;
         let head = lock_head(&txn).await?;
-        let stored = stored_originals(&txn, &batch).await?;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        let mut fresh: Vec<Fresh> = Vec::with_capacity(batch.len());
-        let mut fresh_by_key: HashMap<String, usize> = HashMap::new();
-        let mut redelivered: BTreeMap<i64, Redelivery> = BTreeMap::new();
-        let mut position = head;
-        for event in batch {
-            if let Some(&(original, event_id)) = stored.get(&event.dedupe_key) {
-                let again = redelivered.entry(original).or_insert(Redelivery {
-                    count: 0,
-                    last_seen_at: event.received_at,
-                });
-                again.count += 1;
-                again.last_seen_at = event.received_at;
-                outcomes.push(Appended {
-                    event_id,
-                    position: original,
-                    duplicate: true,
-                });
-            } else if let Some(&index) = fresh_by_key.get(&event.dedupe_key) {
-                let original = &mut fresh[index];
-                original.deliveries += 1;
-                original.last_seen_at = event.received_at;
-                outcomes.push(Appended {
-                    event_id: original.event.id,
-                    position: original.position,
-                    duplicate: true,
-                });
-            } else {
-                position += 1;
-                fresh_by_key.insert(event.dedupe_key.clone(), fresh.len());
-                outcomes.push(Appended {
-                    event_id: event.id,
-                    position,
-                    duplicate: false,
-                });
-                fresh.push(Fresh {
-                    position,
-                    deliveries: 1,
-                    last_seen_at: event.received_at,
-                    event,
-                });
-            }
-        }
-        record_redeliveries(&txn, redelivered).await?;
-        let mut counts = projections::totals::Counts::default();
-        let mut changes = projections::Changes::default();
-        for row in &fresh {
-            let event = &row.event;
-            changes.add(row.position, event.id, event.received_at, &event.data);
-        }
-        changes.write(&txn, &mut counts).await?;
-        counts.write(&txn).await?;
-        insert_events(&txn, fresh).await?;
-        if position != head {
-            log_head::Entity::update_many()
-                .col_expr(log_head::Column::Position, Expr::value(position))
-                .filter(log_head::Column::Id.eq(1))
-                .exec(&txn)
-                .await?;
-            notify_replicas(&txn, position).await?;
-        }
+        let written = append_in(&txn, head, batch).await?;
         txn.commit().await?;
-        if position != head {
+        self.committed(&written);
+        Ok(written.outcomes)
+    }
+
+    /// Tells this process's log tailer (and the checkpoint task) about a committed append.
+    pub(super) fn committed(&self, written: &Written) {
+        if written.wrote {
             self.appends.fetch_add(1, Ordering::Relaxed);
             self.commits.notify_one();
         }
-        Ok(outcomes)
     }
+}
+
+/// What [`append_in`] did.
+pub(super) struct Written {
+    pub outcomes: Vec<Appended>,
+    /// Whether it wrote an event (and not only counted redeliveries).
+    pub wrote: bool,
+}
+
+/// Appends `batch` in `txn`, which holds the append lock ([`lock_head`] gave `head`): see
+/// [`Store::append`]. The caller commits, then calls [`Store::committed`].
+pub(super) async fn append_in(
+    txn: &DatabaseTransaction,
+    head: i64,
+    batch: Vec<NewEvent>,
+) -> Result<Written, DbErr> {
+    let stored = stored_originals(txn, &batch).await?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut fresh: Vec<Fresh> = Vec::with_capacity(batch.len());
+    let mut fresh_by_key: HashMap<String, usize> = HashMap::new();
+    let mut redelivered: BTreeMap<i64, Redelivery> = BTreeMap::new();
+    let mut position = head;
+    for event in batch {
+        if let Some(&(original, event_id)) = stored.get(&event.dedupe_key) {
+            let again = redelivered.entry(original).or_insert(Redelivery {
+                count: 0,
+                last_seen_at: event.received_at,
+            });
+            again.count += 1;
+            again.last_seen_at = event.received_at;
+            outcomes.push(Appended {
+                event_id,
+                position: original,
+                duplicate: true,
+            });
+        } else if let Some(&index) = fresh_by_key.get(&event.dedupe_key) {
+            let original = &mut fresh[index];
+            original.deliveries += 1;
+            original.last_seen_at = event.received_at;
+            outcomes.push(Appended {
+                event_id: original.event.id,
+                position: original.position,
+                duplicate: true,
+            });
+        } else {
+            position += 1;
+            fresh_by_key.insert(event.dedupe_key.clone(), fresh.len());
+            outcomes.push(Appended {
+                event_id: event.id,
+                position,
+                duplicate: false,
+            });
+            fresh.push(Fresh {
+                position,
+                deliveries: 1,
+                last_seen_at: event.received_at,
+                event,
+            });
+        }
+    }
+    record_redeliveries(txn, redelivered).await?;
+    let mut counts = projections::totals::Counts::default();
+    let mut changes = projections::Changes::default();
+    for row in &fresh {
+        let event = &row.event;
+        changes.add(row.position, event.id, event.received_at, &event.data);
+    }
+    changes.write(txn, &mut counts).await?;
+    counts.write(txn).await?;
+    insert_events(txn, fresh).await?;
+    if position != head {
+        log_head::Entity::update_many()
+            .col_expr(log_head::Column::Position, Expr::value(position))
+            .filter(log_head::Column::Id.eq(1))
+            .exec(txn)
+            .await?;
+        notify_replicas(txn, position).await?;
+    }
+    Ok(Written {
+        outcomes,
+        wrote: position != head,
+    })
 }
 
 /// A delivery new to the log, with the arrivals of it within its own batch.

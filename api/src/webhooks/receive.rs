@@ -4,12 +4,12 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::payload::{self, PayloadError};
+use super::payload::{self, Normalizer, PayloadError};
 use super::{WebhookError, WebhookKind, dedupe};
 use crate::AppState;
 use crate::store::{NewEvent, Quarantined};
@@ -36,20 +36,9 @@ pub async fn receive(
     let raw = read_body(body, &headers, state.webhook_body_limit).await?;
     let received_at = Utc::now();
 
-    let parsed = payload::read_json(&raw).and_then(|json| {
-        let data = payload::parse(kind, &json, &state.normalizer)?;
-        Ok((json, data))
-    });
-    let (json, data) = match parsed {
-        Ok(parsed) => parsed,
-        Err(err) => {
-            let refusal = match err {
-                PayloadError::NotJson(message) => WebhookError::InvalidJson(message),
-                PayloadError::Invalid(message) => WebhookError::InvalidPayload {
-                    kind: kind.as_str(),
-                    message,
-                },
-            };
+    let event = match to_event(kind, Uuid::now_v7(), received_at, raw, &state.normalizer) {
+        Ok(event) => event,
+        Err((refusal, raw)) => {
             state
                 .store
                 .quarantine(Quarantined {
@@ -64,16 +53,6 @@ pub async fn receive(
             return Err(refusal);
         }
     };
-
-    let event = NewEvent {
-        id: Uuid::now_v7(),
-        kind,
-        dedupe_key: dedupe::key(kind, &json, data.natural_key().as_deref()),
-        received_at,
-        raw_body: raw,
-        payload: json,
-        data,
-    };
     let outcome = state.commits.append(event).await?;
     tracing::info!(
         kind = kind.as_str(),
@@ -86,6 +65,40 @@ pub async fn receive(
         position: outcome.position,
         duplicate: outcome.duplicate,
     }))
+}
+
+/// Reads a delivery's body into the event it becomes, as `id`; or says why it cannot, and gives
+/// the body back for the quarantine. The same at ingest and on `replay-quarantine`.
+pub fn to_event(
+    kind: WebhookKind,
+    id: Uuid,
+    received_at: DateTime<Utc>,
+    raw: Vec<u8>,
+    normalizer: &Normalizer,
+) -> Result<NewEvent, (WebhookError, Vec<u8>)> {
+    let parsed = payload::read_json(&raw).and_then(|json| {
+        let data = payload::parse(kind, &json, normalizer)?;
+        Ok((json, data))
+    });
+    match parsed {
+        Ok((json, data)) => Ok(NewEvent {
+            id,
+            kind,
+            dedupe_key: dedupe::key(kind, &json, data.natural_key().as_deref()),
+            received_at,
+            raw_body: raw,
+            payload: json,
+            data,
+        }),
+        Err(PayloadError::NotJson(message)) => Err((WebhookError::InvalidJson(message), raw)),
+        Err(PayloadError::Invalid(message)) => Err((
+            WebhookError::InvalidPayload {
+                kind: kind.as_str(),
+                message,
+            },
+            raw,
+        )),
+    }
 }
 
 /// Reads the whole body, refusing (never truncating) one over `limit` bytes.

@@ -1,0 +1,45 @@
+//! `mobiniti-events replay-quarantine`: read the quarantined deliveries again, with this
+//! version's parser and the account's settings, with a progress bar.
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::Config;
+use crate::store::StillRefused;
+use crate::webhooks::{self, WebhookKind};
+
+pub async fn replay_quarantine(config: &Config) -> anyhow::Result<()> {
+    let store = crate::open_store(config).await?;
+    let normalizer = config.normalizer();
+    // indicatif draws only on a terminal, so piped output stays clean.
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{spinner} replaying [{bar:40}] {pos}/{len} deliveries")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let read = |row: entity::quarantine::Model| {
+        let Some(kind) = WebhookKind::from_name(&row.kind) else {
+            return Err(StillRefused {
+                error_code: "unknown_webhook",
+                error_message: format!("`{}` is not a kind this version knows", row.kind),
+            });
+        };
+        webhooks::to_event(kind, row.id, row.received_at, row.raw_body, &normalizer).map_err(
+            |(refusal, _)| StillRefused {
+                error_code: refusal.code(),
+                error_message: refusal.to_string(),
+            },
+        )
+    };
+    let report = store
+        .replay_quarantine(read, |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await?;
+    bar.finish_and_clear();
+    println!(
+        "replayed the quarantine: {} stored as events, {} already in the log, {} still refused \
+         (kept, with this version's error)",
+        report.stored, report.duplicates, report.refused
+    );
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! The service as a process of its own, started from the built binary, for what an in-process
+//! server cannot show: several replicas, and a `kill -9`.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use super::TOKEN;
+
+pub struct ServiceProcess {
+    child: Child,
+    pub address: SocketAddr,
+}
+
+impl ServiceProcess {
+    /// Starts `mobiniti-events serve` on `database_url` and waits until it listens.
+    pub async fn start(database_url: &str) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mobiniti-events"));
+        for name in ["DATABASE_URL", "LISTEN_ADDR", "WEBHOOK_TOKEN", "API_KEYS"] {
+            command.env_remove(name);
+        }
+        let mut child = command
+            .args([
+                "serve",
+                "--database-url",
+                database_url,
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .args(["--webhook-token", TOKEN])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start mobiniti-events");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let address = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.expect("read stdout") {
+                if let Some(rest) = line.strip_prefix("mobiniti-events is listening on http://") {
+                    return rest.trim().parse().expect("an address");
+                }
+            }
+            panic!("mobiniti-events ended before listening");
+        })
+        .await
+        .expect("listening within 30 s");
+        // The rest of its output is not read; keep the pipe drained so it never blocks.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self { child, address }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Stops it as an operator would (SIGTERM) and checks it exits cleanly.
+    pub async fn stop(mut self) {
+        let pid = self.child.id().expect("a running child").to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().await;
+        assert!(
+            killed.is_ok_and(|status| status.success()),
+            "kill -TERM {pid}"
+        );
+        let status = tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .expect("it stops within 10 s")
+            .expect("its exit status");
+        assert!(status.success(), "{status}");
+    }
+
+    /// Kills it with SIGKILL, as a crash would: nothing runs after.
+    pub async fn kill(mut self) {
+        self.child.kill().await.expect("kill -9 the service");
+    }
+}

@@ -17,6 +17,7 @@
 //! [`app`] builds the router from a state; [`run`] serves it on a listener until a shutdown
 //! signal, which is what the binary and the tests both start.
 
+mod body;
 pub mod config;
 pub mod error;
 pub mod graphql;

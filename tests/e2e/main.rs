@@ -16,6 +16,7 @@ mod graphql_access;
 mod graphql_cache;
 mod graphql_dashboard;
 mod group_commit;
+mod hostile_graphql;
 mod log_reads;
 mod projections;
 mod quarantine_replay;

@@ -9,7 +9,7 @@
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{ServerError, Variables};
-use axum::body::{Body, Bytes, to_bytes};
+use axum::body::{Body, Bytes};
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -30,6 +30,7 @@ use super::cache::Key;
 use super::errors::code;
 use super::{graphiql, ws};
 use crate::AppState;
+use crate::body::{BodyError, read_limited};
 
 /// Limits on what one request may ask, each a flag.
 #[derive(Debug, Clone)]
@@ -116,9 +117,14 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
     }
     // Read here rather than by the `Bytes` extractor, whose own (larger) limit answers in plain
     // text. The only other failure is a client that went away, which gets no answer anyway.
-    let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
-        let message = format!("the request body is over {MAX_BODY_BYTES} bytes");
-        return too_large(media, message);
+    let body = match read_limited(body, MAX_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            let message = format!("the request body is over {MAX_BODY_BYTES} bytes");
+            return too_large(media, message);
+        }
+        // The client went away: nobody to answer.
+        Err(BodyError::Unreadable(message)) => return bad_request(media, message),
     };
     match params_of(&body) {
         Ok(params) => execute(&state, &headers, media, params, false).await,
@@ -247,7 +253,7 @@ async fn run(state: &AppState, checked: Checked) -> (Response, Option<Bytes>) {
     let document = match request.parsed_query() {
         Ok(document) => document,
         Err(err) => {
-            let errors = vec![with_code(err, code::GRAPHQL_PARSE_FAILED)];
+            let errors = vec![parse_failed(limits, err)];
             return (request_error(media, errors), None);
         }
     };
@@ -276,7 +282,7 @@ async fn run(state: &AppState, checked: Checked) -> (Response, Option<Bytes>) {
         let errors = response
             .errors
             .into_iter()
-            .map(|err| with_code(err, code::GRAPHQL_VALIDATION_FAILED))
+            .map(|err| validation_failed(limits, err))
             .collect();
         return (request_error(media, errors), None);
     }
@@ -320,6 +326,37 @@ fn not_acceptable() -> Response {
 }
 
 /// The error with `extensions.code`, unless it has one.
+/// A query that did not parse. The parser stops nesting long before the depth limit could be
+/// checked, with a message that names neither: this one names both.
+pub(super) fn parse_failed(limits: &Limits, mut err: ServerError) -> ServerError {
+    if err.message.starts_with("recursion limit exceeded") {
+        err.message = format!(
+            "the query is nested too deep to parse; at most {} levels are allowed \
+             (--graphql-max-depth)",
+            limits.max_depth
+        );
+    }
+    with_code(err, code::GRAPHQL_PARSE_FAILED)
+}
+
+/// A query refused by validation; the limits' own messages say which limit and what to do.
+pub(super) fn validation_failed(limits: &Limits, mut err: ServerError) -> ServerError {
+    if err.message == "Query is too complex." {
+        err.message = format!(
+            "the query is too complex: it could return more than {} objects \
+             (--graphql-max-complexity); ask for smaller pages (`first`, `last`) or fewer nested \
+             lists",
+            limits.max_complexity
+        );
+    } else if err.message == "Query is nested too deep." {
+        err.message = format!(
+            "the query is nested too deep: at most {} levels are allowed (--graphql-max-depth)",
+            limits.max_depth
+        );
+    }
+    with_code(err, code::GRAPHQL_VALIDATION_FAILED)
+}
+
 pub(super) fn with_code(mut err: ServerError, fallback: &'static str) -> ServerError {
     let extensions = err.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {

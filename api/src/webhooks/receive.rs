@@ -5,13 +5,13 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use chrono::{DateTime, Utc};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::payload::{self, Normalizer, PayloadError};
 use super::{WebhookError, WebhookKind, dedupe};
 use crate::AppState;
+use crate::body::{BodyError, DRAIN_BYTES, read_limited};
 use crate::store::{NewEvent, Quarantined};
 
 /// The answer to an accepted delivery.
@@ -107,14 +107,14 @@ async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Vec<
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
+    // Too large to be worth reading even to drop it: answered at once.
+    if declared.is_some_and(|length| length > DRAIN_BYTES) {
         return Err(WebhookError::TooLarge { limit });
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes().to_vec()),
-        Err(err) if err.is::<LengthLimitError>() => Err(WebhookError::TooLarge { limit }),
-        Err(err) => Err(WebhookError::BodyUnreadable(err.to_string())),
-    }
+    read_limited(body, limit).await.map_err(|err| match err {
+        BodyError::TooLarge => WebhookError::TooLarge { limit },
+        BodyError::Unreadable(message) => WebhookError::BodyUnreadable(message),
+    })
 }
 
 fn content_type(headers: &HeaderMap) -> Option<String> {

@@ -18,6 +18,11 @@ pub struct ServiceProcess {
 impl ServiceProcess {
     /// Starts `mobiniti-events serve` on `database_url` and waits until it listens.
     pub async fn start(database_url: &str) -> Self {
+        Self::start_with(database_url, &[]).await
+    }
+
+    /// The same, with extra command-line flags.
+    pub async fn start_with(database_url: &str, flags: &[&str]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mobiniti-events"));
         for name in ["DATABASE_URL", "LISTEN_ADDR", "WEBHOOK_TOKEN", "API_KEYS"] {
             command.env_remove(name);
@@ -31,6 +36,7 @@ impl ServiceProcess {
                 "127.0.0.1:0",
             ])
             .args(["--webhook-token", TOKEN])
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -51,6 +57,18 @@ impl ServiceProcess {
         // The rest of its output is not read; keep the pipe drained so it never blocks.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Self { child, address }
+    }
+
+    /// Its resident memory, from `/proc`.
+    pub fn rss_bytes(&self) -> u64 {
+        let pid = self.child.id().expect("a running child");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("its status");
+        let kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS");
+        kib * 1024
     }
 
     pub fn url(&self, path: &str) -> String {

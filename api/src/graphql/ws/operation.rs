@@ -12,7 +12,10 @@ use super::message::{Id, OperationPayload};
 use super::shared::{self, Key};
 use crate::AppState;
 use crate::graphql::errors::code;
-use crate::graphql::http::{failed_before_execution, oversized, too_many_aliases, with_code};
+use crate::graphql::http::{
+    Limits, failed_before_execution, oversized, parse_failed, too_many_aliases, validation_failed,
+    with_code,
+};
 use crate::graphql::subscription::ResumeAfter;
 use crate::graphql::{Scope, loaders_for};
 
@@ -109,7 +112,7 @@ async fn alone(state: &AppState, request: Request, out: &Results) {
     let mut responses = state.schema.execute_stream(request);
     let mut first = true;
     while let Some(response) = responses.next().await {
-        let event = event_for(response, first);
+        let event = event_for(&state.graphql_limits, response, first);
         first = false;
         let failed = matches!(event, Event::Error(_));
         if !out.send(event).await || failed {
@@ -121,12 +124,12 @@ async fn alone(state: &AppState, request: Request, out: &Results) {
 
 /// What a response says: a result, or, for the first, maybe that the operation could not run
 /// (parse and validation errors, an unknown operation).
-pub(super) fn event_for(response: async_graphql::Response, first: bool) -> Event {
+pub(super) fn event_for(limits: &Limits, response: async_graphql::Response, first: bool) -> Event {
     if first && failed_before_execution(&response) {
         let errors = response
             .errors
             .into_iter()
-            .map(|err| error_value(&with_code(err, code::GRAPHQL_VALIDATION_FAILED)))
+            .map(|err| error_value(&validation_failed(limits, err)))
             .collect();
         return Event::Error(errors);
     }
@@ -154,7 +157,7 @@ fn prepare(
     }
     let document = request
         .parsed_query()
-        .map_err(|err| with_code(err, code::GRAPHQL_PARSE_FAILED))?;
+        .map_err(|err| parse_failed(limits, err))?;
     if let Some(message) = too_many_aliases(limits, document) {
         return Err(coded(code::TOO_MANY_ALIASES, message));
     }

@@ -218,7 +218,7 @@ async fn execute(state: AppState, request: Request, tap: PositionTap, channel: A
         let Some(response) = responses.next().await else {
             break Event::Complete;
         };
-        let event = event_for(response, first);
+        let event = event_for(&state.graphql_limits, response, first);
         first = false;
         if matches!(event, Event::Error(_)) {
             break event;

@@ -1,9 +1,10 @@
 //! Reading a request body up to a limit, and refusing one over it so the client hears why.
 //!
 //! A client still sending a large body when the server answers 413 and closes usually sees a
-//! reset connection, not the 413: Mobiniti would retry forever, a GraphQL client would report a
-//! network error. So the rest of an oversize body is read and dropped, up to [`DRAIN_BYTES`],
-//! before the answer; memory holds at most `limit` bytes either way.
+//! reset connection, not the 413, and cannot tell a refusal from an outage: a sender that
+//! retries would send it again, a GraphQL client would report a network error. So the rest of
+//! an oversize body is read and dropped, up to [`DRAIN_BYTES`], before the answer; memory holds
+//! at most `limit` bytes either way.
 
 use axum::body::Body;
 use futures_util::StreamExt;

@@ -18,6 +18,7 @@ mod graphql_dashboard;
 mod group_commit;
 mod hostile_graphql;
 mod log_reads;
+mod outage;
 mod projections;
 mod quarantine_replay;
 mod rebuild;

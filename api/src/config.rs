@@ -106,6 +106,20 @@ pub struct Config {
     )]
     pub api_keys: Vec<ApiKey>,
 
+    /// Failed authentications (answered 401) an address may have in `--auth-failure-window`;
+    /// past it, the address is answered 429 until the window ends. 0: no limit.
+    #[arg(long, env = "AUTH_FAILURE_LIMIT", default_value_t = 20, global = true)]
+    pub auth_failure_limit: u32,
+
+    /// The window `--auth-failure-limit` counts in.
+    #[arg(long, env = "AUTH_FAILURE_WINDOW", default_value = "60s", value_parser = humantime::parse_duration, global = true)]
+    pub auth_failure_window: Duration,
+
+    /// Count failures against the last address of `X-Forwarded-For` (the one the proxy added)
+    /// rather than the peer's: set it only behind a proxy that adds the header.
+    #[arg(long, env = "TRUST_FORWARDED_FOR", global = true)]
+    pub trust_forwarded_for: bool,
+
     /// Serve an open GraphQL API (no API key) on a non-loopback address anyway.
     #[arg(long, env = "INSECURE_OPEN_API", global = true)]
     pub insecure_open_api: bool,
@@ -249,6 +263,14 @@ impl Config {
         Normalizer {
             phones: PhoneNormalizer::new(self.default_region),
             keywords: Keywords::new(&self.keywords),
+        }
+    }
+
+    pub fn guard_settings(&self) -> crate::auth_guard::GuardSettings {
+        crate::auth_guard::GuardSettings {
+            limit: self.auth_failure_limit,
+            window: self.auth_failure_window,
+            trust_forwarded_for: self.trust_forwarded_for,
         }
     }
 

@@ -17,6 +17,7 @@
 //! [`app`] builds the router from a state; [`run`] serves it on a listener until a shutdown
 //! signal, which is what the binary and the tests both start.
 
+pub mod auth_guard;
 mod body;
 pub mod config;
 pub mod error;
@@ -63,6 +64,7 @@ pub struct AppState {
     pub graphql_limits: graphql::Limits,
     pub answers: graphql::AnswerCache,
     pub websockets: graphql::WebSockets,
+    pub auth_guard: auth_guard::AuthGuard,
 }
 
 impl std::fmt::Debug for AppState {
@@ -77,9 +79,11 @@ impl std::fmt::Debug for AppState {
 
 /// The whole HTTP interface.
 pub fn app(state: AppState) -> Router {
+    let guarded = webhooks::router().merge(graphql::router()).route_layer(
+        axum::middleware::from_fn_with_state(state.clone(), auth_guard::guard),
+    );
     Router::new()
-        .merge(webhooks::router())
-        .merge(graphql::router())
+        .merge(guarded)
         .merge(health::router())
         .merge(metrics::router())
         .with_state(state)
@@ -144,6 +148,7 @@ pub async fn run(
         graphql_limits,
         answers: graphql::AnswerCache::new(config.graphql_cache_mib.saturating_mul(1024 * 1024)),
         websockets: graphql::WebSockets::new(config.ws_settings(), closing, hub),
+        auth_guard: auth_guard::AuthGuard::new(config.guard_settings()),
     };
     // Graceful shutdown does not wait for upgraded connections: each closes itself (1001) on this.
     let shutdown = async move {
@@ -151,7 +156,9 @@ pub async fn run(
         close_websockets.send_replace(true);
     };
     tracing::info!(%address, "serving");
-    axum::serve(listener, app(state))
+    // The peer's address is what failed authentications count against (`auth_guard`).
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
         .context("serving HTTP")?;

@@ -175,7 +175,7 @@ impl TestApp {
         self.metric("mobiniti_store_statements_total").await
     }
 
-    /// A metric without labels, from `/metrics`.
+    /// A metric from `/metrics`, named with its labels as the text writes them.
     pub async fn metric(&self, name: &str) -> u64 {
         let text = self
             .client

@@ -23,8 +23,23 @@ impl ServiceProcess {
 
     /// The same, with extra command-line flags.
     pub async fn start_with(database_url: &str, flags: &[&str]) -> Self {
+        Self::start_logging(database_url, flags, None).await
+    }
+
+    /// The same, its logs (standard error, at `debug`) written to `log` when given.
+    pub async fn start_logging(
+        database_url: &str,
+        flags: &[&str],
+        log: Option<std::fs::File>,
+    ) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mobiniti-events"));
-        for name in ["DATABASE_URL", "LISTEN_ADDR", "WEBHOOK_TOKEN", "API_KEYS"] {
+        for name in [
+            "DATABASE_URL",
+            "LISTEN_ADDR",
+            "WEBHOOK_TOKEN",
+            "API_KEYS",
+            "LOG_FORMAT",
+        ] {
             command.env_remove(name);
         }
         let mut child = command
@@ -38,7 +53,8 @@ impl ServiceProcess {
             .args(["--webhook-token", TOKEN])
             .args(flags)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log.map_or_else(Stdio::null, Stdio::from))
+            .env("RUST_LOG", "debug")
             .kill_on_drop(true)
             .spawn()
             .expect("start mobiniti-events");

@@ -1,0 +1,207 @@
+//! Failed authentications, counted, and limited per client address.
+//!
+//! Every request answered 401 (a wrong or missing webhook token, a wrong or missing API key)
+//! counts against the address it came from. An address with `--auth-failure-limit` failures in
+//! `--auth-failure-window` is answered 429, with `Retry-After`, for the rest of that window,
+//! whatever it sends: a guesser learns nothing more, right token or not. Requests from other
+//! addresses are not affected. Behind a proxy every client shares the proxy's address; with
+//! `--trust-forwarded-for` the address is the last one in `X-Forwarded-For`, the one the proxy
+//! itself added.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::AppState;
+use crate::error::error_response;
+
+/// Addresses remembered at most; past it, those whose window ended are forgotten first.
+const MAX_ADDRESSES: usize = 100_000;
+
+#[derive(Debug, Clone, Copy)]
+pub struct GuardSettings {
+    /// Failures an address may have in a window; 0 turns the limit off (failures still count).
+    pub limit: u32,
+    pub window: Duration,
+    pub trust_forwarded_for: bool,
+}
+
+/// Where a request failed to authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Webhook,
+    GraphQl,
+}
+
+impl Surface {
+    fn of(path: &str) -> Self {
+        if path.starts_with("/webhooks/") {
+            Self::Webhook
+        } else {
+            Self::GraphQl
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Window {
+    started: Instant,
+    failures: u32,
+}
+
+/// Shared by every request; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AuthGuard(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    settings: GuardSettings,
+    windows: Mutex<HashMap<IpAddr, Window>>,
+    webhook_failures: AtomicU64,
+    graphql_failures: AtomicU64,
+    limited: AtomicU64,
+}
+
+impl AuthGuard {
+    pub fn new(settings: GuardSettings) -> Self {
+        Self(Arc::new(Inner {
+            settings,
+            windows: Mutex::default(),
+            webhook_failures: AtomicU64::new(0),
+            graphql_failures: AtomicU64::new(0),
+            limited: AtomicU64::new(0),
+        }))
+    }
+
+    /// Failed authentications so far on `surface`, for `/metrics`.
+    pub fn failures(&self, surface: Surface) -> u64 {
+        match surface {
+            Surface::Webhook => self.0.webhook_failures.load(Ordering::Relaxed),
+            Surface::GraphQl => self.0.graphql_failures.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Requests answered 429 so far, for `/metrics`.
+    pub fn limited(&self) -> u64 {
+        self.0.limited.load(Ordering::Relaxed)
+    }
+
+    fn windows(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Window>> {
+        self.0
+            .windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How long `client` must wait, if it is over the limit now.
+    fn wait_for(&self, client: IpAddr) -> Option<Duration> {
+        let settings = self.0.settings;
+        if settings.limit == 0 {
+            return None;
+        }
+        let windows = self.windows();
+        let window = windows.get(&client)?;
+        let elapsed = window.started.elapsed();
+        (window.failures >= settings.limit && elapsed < settings.window)
+            .then(|| settings.window - elapsed)
+    }
+
+    fn failed(&self, client: Option<IpAddr>, surface: Surface) {
+        match surface {
+            Surface::Webhook => &self.0.webhook_failures,
+            Surface::GraphQl => &self.0.graphql_failures,
+        }
+        .fetch_add(1, Ordering::Relaxed);
+        let (Some(client), window) = (client, self.0.settings.window) else {
+            return;
+        };
+        let mut windows = self.windows();
+        if windows.len() >= MAX_ADDRESSES && !windows.contains_key(&client) {
+            windows.retain(|_, kept| kept.started.elapsed() < window);
+        }
+        if windows.len() >= MAX_ADDRESSES && !windows.contains_key(&client) {
+            return;
+        }
+        let entry = windows.entry(client).or_insert(Window {
+            started: Instant::now(),
+            failures: 0,
+        });
+        if entry.started.elapsed() >= window {
+            *entry = Window {
+                started: Instant::now(),
+                failures: 0,
+            };
+        }
+        entry.failures = entry.failures.saturating_add(1);
+    }
+
+    /// The address a request counts against.
+    fn client_of(&self, request: &Request) -> Option<IpAddr> {
+        if self.0.settings.trust_forwarded_for
+            && let Some(forwarded) = last_forwarded_for(request.headers())
+        {
+            return Some(forwarded);
+        }
+        request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip())
+    }
+}
+
+fn last_forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    let value = headers.get_all("x-forwarded-for").iter().next_back()?;
+    value.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
+}
+
+/// The middleware in front of the webhooks and the GraphQL API.
+pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let guard = &state.auth_guard;
+    let client = guard.client_of(&request);
+    let surface = Surface::of(request.uri().path());
+    if let Some(wait) = client.and_then(|client| guard.wait_for(client)) {
+        guard.0.limited.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(client = %client.map(|c| c.to_string()).unwrap_or_default(), "too many failed authentications; answered 429");
+        return too_many(surface, wait);
+    }
+    let response = next.run(request).await;
+    if response.status() == StatusCode::UNAUTHORIZED {
+        guard.failed(client, surface);
+    }
+    response
+}
+
+fn too_many(surface: Surface, wait: Duration) -> Response {
+    let seconds = wait.as_secs().max(1);
+    let message = format!(
+        "too many failed authentications from this address; try again in {seconds} s with the \
+         right token or key"
+    );
+    let mut response = match surface {
+        Surface::Webhook => error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_failed_authentications",
+            message,
+        ),
+        Surface::GraphQl => (
+            StatusCode::TOO_MANY_REQUESTS,
+            axum::Json(json!({ "errors": [{
+                "message": message,
+                "extensions": { "code": "TOO_MANY_FAILED_AUTHENTICATIONS" },
+            }] })),
+        )
+            .into_response(),
+    };
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}

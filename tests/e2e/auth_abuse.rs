@@ -1,0 +1,187 @@
+//! Wrong credentials: they write nothing, they are counted, an address that keeps failing is
+//! answered 429 for a while, and no token, key or message body ever reaches the logs.
+
+use std::time::Duration;
+
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+
+use crate::support::process::ServiceProcess;
+use crate::support::ws::{TRANSPORT, WsClient};
+use crate::support::{Backend, TOKEN, TestApp, TestDb, spawn_app_with};
+
+const KEY: &str = "read-key-0123456789abcdef";
+
+async fn webhook(app: &TestApp, token: &str, forwarded_for: Option<&str>) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url(&format!("/webhooks/mobiniti/rejection?token={token}")))
+        .body(r#"{"code": "1", "message": "m", "description": "d"}"#);
+    if let Some(address) = forwarded_for {
+        request = request.header("x-forwarded-for", format!("198.51.100.7, {address}"));
+    }
+    request.send().await.expect("an answer")
+}
+
+async fn graphql(app: &TestApp, key: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/graphql"))
+        .bearer_auth(key)
+        .json(&json!({ "query": "{ totals { contacts } }" }))
+        .send()
+        .await
+        .expect("an answer")
+}
+
+#[tokio::test]
+async fn wrong_credentials_write_nothing_are_counted_then_limited() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            "--api-key",
+            KEY,
+            "--auth-failure-limit",
+            "6",
+            "--auth-failure-window",
+            "2s",
+        ],
+    )
+    .await;
+    for _ in 0..4 {
+        assert_eq!(webhook(&app, "wrong-token", None).await.status(), 401);
+    }
+    for _ in 0..2 {
+        assert_eq!(graphql(&app, "wrong-key").await.status(), 401);
+    }
+    assert_eq!(
+        app.metric(r#"mobiniti_auth_failures_total{surface="webhook"}"#)
+            .await,
+        4
+    );
+    assert_eq!(
+        app.metric(r#"mobiniti_auth_failures_total{surface="graphql"}"#)
+            .await,
+        2
+    );
+
+    // Over the limit: refused whatever it sends, the right credentials included.
+    let limited = webhook(&app, TOKEN, None).await;
+    assert_eq!(limited.status(), 429);
+    let wait: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("seconds");
+    assert!((1..=2).contains(&wait), "Retry-After: {wait}");
+    let body: Value = limited.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], "too_many_failed_authentications");
+    let limited = graphql(&app, KEY).await;
+    assert_eq!(limited.status(), 429);
+    let body: Value = limited.json().await.expect("JSON");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "TOO_MANY_FAILED_AUTHENTICATIONS"
+    );
+    assert_eq!(app.metric("mobiniti_auth_limited_total").await, 2);
+    let health = app.client.get(app.url("/healthz")).send().await;
+    assert_eq!(health.expect("an answer").status(), 200);
+
+    let db = app.store().await;
+    assert_eq!(
+        entity::events::Entity::find()
+            .count(&db)
+            .await
+            .expect("count"),
+        0,
+        "nothing was written"
+    );
+
+    // The window ends: the right credentials work again.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert_eq!(webhook(&app, TOKEN, None).await.status(), 200);
+    assert_eq!(graphql(&app, KEY).await.status(), 200);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_counts() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &["--auth-failure-limit", "3", "--trust-forwarded-for"],
+    )
+    .await;
+    for _ in 0..3 {
+        let response = webhook(&app, "wrong-token", Some("203.0.113.1")).await;
+        assert_eq!(response.status(), 401);
+    }
+    let limited = webhook(&app, TOKEN, Some("203.0.113.1")).await;
+    assert_eq!(limited.status(), 429);
+    let other = webhook(&app, TOKEN, Some("203.0.113.2")).await;
+    assert_eq!(other.status(), 200, "another client behind the same proxy");
+}
+
+/// A whole run at `debug`: webhooks with the token in the query and in the header, wrong
+/// tokens, GraphQL with right and wrong keys, a subscription with the key in
+/// `connection_init`. None of the secrets, nor a message's text, is in any log line.
+#[tokio::test]
+async fn no_token_key_or_message_body_is_ever_logged() {
+    let db = TestDb::create(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let log_path = dir.path().join("service.log");
+    let log = std::fs::File::create(&log_path).expect("a log file");
+    let service = ServiceProcess::start_logging(&db.url, &["--api-key", KEY], Some(log)).await;
+    let http = reqwest::Client::new();
+    let body_text = "private-message-text-7f3a";
+    let inbound = json!({
+        "id": "c-1", "phone_number": "+13035550001", "message": body_text,
+        "updated_at": "2024-01-01T00:00:00Z",
+    })
+    .to_string();
+    let webhook_url =
+        |token: &str| service.url(&format!("/webhooks/mobiniti/inbound-message?token={token}"));
+
+    let mut subscriber = WsClient::connect_to(service.address, TRANSPORT)
+        .await
+        .acknowledged(Some(json!({ "Authorization": format!("Bearer {KEY}") })))
+        .await;
+    subscriber
+        .subscribe("s", "subscription { events { position } }", json!({}))
+        .await;
+
+    let status = |response: reqwest::Response| response.status().as_u16();
+    let sent = http.post(webhook_url(TOKEN)).body(inbound.clone()).send();
+    assert_eq!(status(sent.await.expect("an answer")), 200);
+    let sent = http
+        .post(service.url("/webhooks/mobiniti/inbound-message"))
+        .bearer_auth(TOKEN)
+        .body(inbound.replace("c-1", "c-2"))
+        .send();
+    assert_eq!(status(sent.await.expect("an answer")), 200);
+    let sent = http
+        .post(webhook_url("wrong-token-5e1d"))
+        .body(inbound.clone())
+        .send();
+    assert_eq!(status(sent.await.expect("an answer")), 401);
+    for key in [KEY, "wrong-key-9c2b"] {
+        let sent = http
+            .post(service.url("/graphql"))
+            .bearer_auth(key)
+            .json(&json!({ "query": "{ messages { nodes { body } } }" }))
+            .send();
+        sent.await.expect("an answer");
+    }
+    subscriber
+        .collect_next("s", 1, Duration::from_secs(10))
+        .await;
+    drop(subscriber);
+    service.stop().await;
+
+    let logs = std::fs::read_to_string(&log_path).expect("the logs");
+    assert!(
+        logs.contains("webhook stored"),
+        "the logs were captured:\n{logs}"
+    );
+    for secret in [TOKEN, "wrong-token-5e1d", KEY, "wrong-key-9c2b", body_text] {
+        let line = logs.lines().find(|line| line.contains(secret));
+        assert!(line.is_none(), "`{secret}` is in a log line: {line:?}");
+    }
+}

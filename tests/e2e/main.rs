@@ -25,6 +25,7 @@ mod quarantine_replay;
 mod rebuild;
 mod replicas;
 mod shared_subscriptions;
+mod slow_consumers;
 mod stats;
 mod subscriptions;
 mod webhooks;

@@ -89,10 +89,15 @@ impl WsClient {
     /// Connects to `/graphql` with graphql-transport-ws over a socket that buffers little, so a
     /// client that stops reading stalls the service's writes soon.
     pub async fn connect_small_buffer(app: &TestApp) -> Self {
+        Self::connect_small_buffer_to(app.address).await
+    }
+
+    /// The same, to a service at `address`.
+    pub async fn connect_small_buffer_to(address: SocketAddr) -> Self {
         let socket = TcpSocket::new_v4().expect("a socket");
         socket.set_recv_buffer_size(4096).expect("a small buffer");
-        let tcp = socket.connect(app.address).await.expect("connect");
-        Self::handshake(tcp, app.address, "/graphql", &[TRANSPORT], &[])
+        let tcp = socket.connect(address).await.expect("connect");
+        Self::handshake(tcp, address, "/graphql", &[TRANSPORT], &[])
             .await
             .unwrap_or_else(|refused| panic!("the upgrade was refused: {refused:?}"))
     }

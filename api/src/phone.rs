@@ -35,10 +35,31 @@ impl PhoneNormalizer {
         if digits <= SHORT_CODE_MAX_DIGITS && trimmed.chars().all(|c| c.is_ascii_digit()) {
             return Ok(trimmed.to_owned());
         }
+        // E.164 is the canonical form, so a number already in it is kept as it is. The parser
+        // does not always agree: for some numbers it drops what it takes for a national prefix,
+        // and again on its own output (fuzzing found `+27100090` becoming `+2700090`), which
+        // would file one number under two spellings.
+        if is_e164(trimmed) {
+            return Ok(trimmed.to_owned());
+        }
+        // What the parser makes of it must be E.164 too (it keeps, for one, more than 15
+        // digits): so whatever this returns, normalized again, stays as it is.
         phonenumber::parse(Some(self.region), trimmed)
+            .ok()
             .map(|number| number.format().mode(Mode::E164).to_string())
-            .map_err(|_| InvalidPhone(raw.to_owned()))
+            .filter(|formatted| is_e164(formatted))
+            .ok_or_else(|| InvalidPhone(raw.to_owned()))
     }
+}
+
+/// `+`, then 2 to 15 digits, the first not 0.
+fn is_e164(text: &str) -> bool {
+    let Some(digits) = text.strip_prefix('+') else {
+        return false;
+    };
+    (2..=15).contains(&digits.len())
+        && !digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Parses a region code such as `US` or `GB` (ISO 3166-1 alpha-2) for the command line.
@@ -85,6 +106,18 @@ mod tests {
         );
         let gb = PhoneNormalizer::new(country::Id::GB);
         assert_eq!(gb.normalize("07911 123456"), Ok("+447911123456".to_owned()));
+    }
+
+    #[test]
+    fn what_it_gives_back_normalizes_to_itself() {
+        // Found by the `phone` fuzz target.
+        let once = us().normalize("++(271/ )(1100-090\\").expect("a number");
+        assert_eq!(us().normalize(&once), Ok(once.clone()));
+        assert_eq!(us().normalize("+27100090"), Ok("+27100090".to_owned()));
+        assert!(
+            us().normalize(" 11111111111111111111   ").is_err(),
+            "18 digits are no E.164"
+        );
     }
 
     #[test]

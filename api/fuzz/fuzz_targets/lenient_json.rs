@@ -1,0 +1,8 @@
+//! Any bytes: the lenient reading of a body never panics.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|body: &[u8]| {
+    let _ = api::webhooks::payload::read_json(body);
+});

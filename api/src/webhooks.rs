@@ -10,11 +10,12 @@ pub mod category;
 pub mod dedupe;
 mod error;
 mod kind;
+mod openapi;
 pub mod payload;
 mod receive;
 
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 
 pub use auth::{WebhookToken, WebhookTokens};
 pub use error::WebhookError;
@@ -29,5 +30,7 @@ pub fn path(kind: WebhookKind) -> String {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/webhooks/mobiniti/{kind}", post(receive::receive))
+    Router::new()
+        .route("/webhooks/mobiniti/{kind}", post(receive::receive))
+        .route("/openapi.json", get(openapi::document))
 }

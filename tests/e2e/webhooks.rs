@@ -264,3 +264,45 @@ async fn health_and_readiness_answer(backend: Backend) {
         assert_eq!(response.status(), 200, "{path}");
     }
 }
+
+/// The OpenAPI document names the route, the six kinds, and every status the route answers.
+#[tokio::test]
+async fn the_openapi_document_describes_the_webhook_route() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let response = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 200);
+    let document: serde_json::Value = response.json().await.expect("JSON");
+    assert!(
+        document["openapi"]
+            .as_str()
+            .is_some_and(|version| version.starts_with("3.")),
+        "{document}"
+    );
+    let operation = &document["paths"]["/webhooks/mobiniti/{kind}"]["post"];
+    let mut statuses: Vec<&str> = operation["responses"]
+        .as_object()
+        .expect("responses")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses,
+        ["200", "400", "401", "404", "413", "422", "429", "503"]
+    );
+    let mut kinds: Vec<&str> = document["components"]["schemas"]["WebhookKind"]["enum"]
+        .as_array()
+        .expect("the kinds")
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    let mut expected = KINDS.to_vec();
+    kinds.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(kinds, expected);
+}

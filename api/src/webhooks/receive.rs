@@ -12,16 +12,49 @@ use super::payload::{self, Normalizer, PayloadError};
 use super::{WebhookError, WebhookKind, dedupe};
 use crate::AppState;
 use crate::body::{BodyError, DRAIN_BYTES, read_limited};
+use crate::error::ErrorBody;
 use crate::store::{NewEvent, Quarantined};
 
 /// The answer to an accepted delivery.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Receipt {
     pub event_id: Uuid,
     pub position: i64,
     pub duplicate: bool,
 }
 
+/// Stores one delivery of a Mobiniti webhook.
+#[utoipa::path(
+    post,
+    path = "/webhooks/mobiniti/{kind}",
+    params(
+        ("kind" = WebhookKind, Path, description = "which of the six webhooks"),
+        ("token" = Option<String>, Query,
+            description = "the webhook token, as the URL pasted into Mobiniti carries it; \
+                           or send `Authorization: Bearer <token>`"),
+    ),
+    request_body(
+        content = std::collections::HashMap<String, serde_json::Value>,
+        content_type = "application/json",
+        description = "the payload, as Mobiniti sends it (a trailing comma before `}` is \
+                       accepted); each kind's required fields are in the README, and a payload \
+                       without them is answered 422"
+    ),
+    responses(
+        (status = 200, body = Receipt,
+            description = "stored (or a redelivery of a stored event: `duplicate` is true)"),
+        (status = 400, body = ErrorBody, description = "the body is not JSON; kept in quarantine"),
+        (status = 401, body = ErrorBody, description = "the token is missing or wrong"),
+        (status = 404, body = ErrorBody, description = "no such webhook"),
+        (status = 413, body = ErrorBody, description = "the body is over `--webhook-body-limit`"),
+        (status = 422, body = ErrorBody,
+            description = "the payload is not valid for its kind; kept in quarantine"),
+        (status = 429, body = ErrorBody,
+            description = "too many failed authentications from this address; see `Retry-After`"),
+        (status = 503, body = ErrorBody,
+            description = "the store did not answer; retry after `Retry-After` seconds"),
+    )
+)]
 pub async fn receive(
     State(state): State<AppState>,
     Path(kind): Path<String>,

@@ -170,17 +170,7 @@ async fn sqlite_locked_by_another_writer() {
 /// PostgreSQL's way of not answering: the network to it is cut.
 async fn postgres_cut_off() {
     let db = TestDb::create(Backend::Postgres).await;
-    let target = url::Url::parse(&db.url).expect("URL");
-    let target = tokio::net::lookup_host((
-        target.host_str().expect("host").to_owned(),
-        target.port().unwrap_or(5432),
-    ))
-    .await
-    .expect("resolve the PostgreSQL host")
-    .next()
-    .expect("an address");
-    let proxy = Proxy::start(target).await;
-    let through_proxy = crate::support::with_address(&db.url, proxy.address);
+    let (proxy, through_proxy) = Proxy::in_front_of(&db.url).await;
     let app = spawn_on_url(db, &through_proxy, &["--store-timeout", "1s"]).await;
     app.deliver("bounce", vendor_example("bounce")).await;
 

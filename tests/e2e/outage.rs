@@ -12,7 +12,7 @@ use serde_json::json;
 use tokio::sync::Mutex;
 
 use crate::support::ws::{TRANSPORT, WsClient};
-use crate::support::{Backend, Proxy, TOKEN, TestApp, TestDb, spawn_on_url, with_address};
+use crate::support::{Backend, Proxy, TOKEN, TestApp, TestDb, spawn_on_url};
 
 const WRITERS: u64 = 4;
 const PER_WRITER: u64 = 60;
@@ -34,17 +34,7 @@ struct Seen {
 )]
 async fn a_store_outage_mid_load_loses_and_duplicates_nothing() {
     let db = TestDb::create(Backend::Postgres).await;
-    let target = url::Url::parse(&db.url).expect("URL");
-    let target = tokio::net::lookup_host((
-        target.host_str().expect("host").to_owned(),
-        target.port().unwrap_or(5432),
-    ))
-    .await
-    .expect("resolve the PostgreSQL host")
-    .next()
-    .expect("an address");
-    let proxy = Proxy::start(target).await;
-    let through_proxy = with_address(&db.url, proxy.address);
+    let (proxy, through_proxy) = Proxy::in_front_of(&db.url).await;
     let app = Arc::new(spawn_on_url(db, &through_proxy, &["--store-timeout", "1s"]).await);
     let mut subscriber = WsClient::connect(&app, TRANSPORT, None)
         .await

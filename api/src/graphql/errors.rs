@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Error, ErrorExtensions};
+use async_graphql::{Error, ErrorExtensions, ServerError};
 
+use super::http::Limits;
 use crate::error::log_chain;
 use crate::store::ReadError;
 
@@ -56,4 +57,44 @@ fn read_error(err: &ReadError) -> Error {
             )
         }
     }
+}
+
+/// A query that did not parse. The parser stops nesting long before the depth limit could be
+/// checked, with a message that names neither: this one names both.
+pub(crate) fn parse_failed(limits: &Limits, mut err: ServerError) -> ServerError {
+    if err.message.starts_with("recursion limit exceeded") {
+        err.message = format!(
+            "the query is nested too deep to parse; at most {} levels are allowed \
+             (--graphql-max-depth)",
+            limits.max_depth
+        );
+    }
+    with_code(err, code::GRAPHQL_PARSE_FAILED)
+}
+
+/// A query refused by validation; the limits' own messages say which limit and what to do.
+pub(crate) fn validation_failed(limits: &Limits, mut err: ServerError) -> ServerError {
+    if err.message == "Query is too complex." {
+        err.message = format!(
+            "the query is too complex: it could return more than {} objects \
+             (--graphql-max-complexity); ask for smaller pages (`first`, `last`) or fewer nested \
+             lists",
+            limits.max_complexity
+        );
+    } else if err.message == "Query is nested too deep." {
+        err.message = format!(
+            "the query is nested too deep: at most {} levels are allowed (--graphql-max-depth)",
+            limits.max_depth
+        );
+    }
+    with_code(err, code::GRAPHQL_VALIDATION_FAILED)
+}
+
+/// The error with `extensions.code`, unless it has one.
+pub(crate) fn with_code(mut err: ServerError, fallback: &'static str) -> ServerError {
+    let extensions = err.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", fallback);
+    }
+    err
 }

@@ -27,7 +27,7 @@ use media::{Media, accepts_html, check_content_type, negotiate};
 use super::Scope;
 use super::auth::Refusal;
 use super::cache::Key;
-use super::errors::code;
+use super::errors::{code, parse_failed, validation_failed};
 use super::{graphiql, ws};
 use crate::AppState;
 use crate::body::{BodyError, read_limited};
@@ -323,46 +323,6 @@ fn not_acceptable() -> Response {
         code::BAD_REQUEST,
         "the answer is application/graphql-response+json or application/json; accept one of them",
     )
-}
-
-/// The error with `extensions.code`, unless it has one.
-/// A query that did not parse. The parser stops nesting long before the depth limit could be
-/// checked, with a message that names neither: this one names both.
-pub(super) fn parse_failed(limits: &Limits, mut err: ServerError) -> ServerError {
-    if err.message.starts_with("recursion limit exceeded") {
-        err.message = format!(
-            "the query is nested too deep to parse; at most {} levels are allowed \
-             (--graphql-max-depth)",
-            limits.max_depth
-        );
-    }
-    with_code(err, code::GRAPHQL_PARSE_FAILED)
-}
-
-/// A query refused by validation; the limits' own messages say which limit and what to do.
-pub(super) fn validation_failed(limits: &Limits, mut err: ServerError) -> ServerError {
-    if err.message == "Query is too complex." {
-        err.message = format!(
-            "the query is too complex: it could return more than {} objects \
-             (--graphql-max-complexity); ask for smaller pages (`first`, `last`) or fewer nested \
-             lists",
-            limits.max_complexity
-        );
-    } else if err.message == "Query is nested too deep." {
-        err.message = format!(
-            "the query is nested too deep: at most {} levels are allowed (--graphql-max-depth)",
-            limits.max_depth
-        );
-    }
-    with_code(err, code::GRAPHQL_VALIDATION_FAILED)
-}
-
-pub(super) fn with_code(mut err: ServerError, fallback: &'static str) -> ServerError {
-    let extensions = err.extensions.get_or_insert_with(Default::default);
-    if extensions.get("code").is_none() {
-        extensions.set("code", fallback);
-    }
-    err
 }
 
 fn reply(media: Media, status: StatusCode, body: &impl Serialize) -> Response {

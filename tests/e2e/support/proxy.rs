@@ -39,6 +39,23 @@ impl Proxy {
         Self { address, cut }
     }
 
+    /// A proxy to the server of the database at `url`, and the URL that reaches it through the
+    /// proxy.
+    pub async fn in_front_of(url: &str) -> (Self, String) {
+        let parsed = url::Url::parse(url).expect("a database URL");
+        let target = tokio::net::lookup_host((
+            parsed.host_str().expect("a host").to_owned(),
+            parsed.port().unwrap_or(5432),
+        ))
+        .await
+        .expect("resolve the database host")
+        .next()
+        .expect("an address");
+        let proxy = Self::start(target).await;
+        let through = super::with_address(url, proxy.address);
+        (proxy, through)
+    }
+
     /// Drops every open connection and refuses new ones.
     pub fn cut(&self) {
         self.cut.send_replace(true);

@@ -11,11 +11,8 @@ use tokio::sync::mpsc;
 use super::message::{Id, OperationPayload};
 use super::shared::{self, Key};
 use crate::AppState;
-use crate::graphql::errors::code;
-use crate::graphql::http::{
-    Limits, failed_before_execution, oversized, parse_failed, too_many_aliases, validation_failed,
-    with_code,
-};
+use crate::graphql::errors::{code, parse_failed, validation_failed, with_code};
+use crate::graphql::http::{Limits, failed_before_execution, oversized, too_many_aliases};
 use crate::graphql::subscription::ResumeAfter;
 use crate::graphql::{Scope, loaders_for};
 

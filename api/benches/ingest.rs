@@ -17,6 +17,8 @@
 mod baseline;
 #[path = "ingest/load.rs"]
 mod load;
+#[path = "common/postgres.rs"]
+mod postgres;
 #[path = "subscriptions/seed.rs"]
 mod seed;
 #[allow(

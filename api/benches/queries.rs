@@ -17,6 +17,8 @@ mod dashboard;
 mod load;
 #[path = "queries/postgraphile.rs"]
 mod postgraphile;
+#[path = "common/postgres.rs"]
+mod postgres;
 #[path = "queries/seed.rs"]
 mod seed;
 #[path = "queries/writer.rs"]
@@ -26,7 +28,6 @@ use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
-use sea_orm::{ConnectionTrait, Database};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -142,30 +143,15 @@ async fn bench_sqlite(args: &Args, size: Size) -> anyhow::Result<Vec<Row>> {
 
 /// Creates a database on the server of `admin`, measures on it, and drops it, also on error.
 async fn bench_postgres(args: &Args, size: Size, admin: &str) -> anyhow::Result<Vec<Row>> {
-    let name = format!("mobiniti_bench_{}", uuid::Uuid::now_v7().simple());
-    let mut url = url::Url::parse(admin).context("the PostgreSQL URL is not a URL")?;
-    url.set_path(&format!("/{name}"));
-    // Both servers get the same transport. Unless told otherwise that is plain TCP, which is
-    // node-postgres's default; sqlx's (`prefer`) would encrypt even over loopback.
-    if !url.query_pairs().any(|(key, _)| key == "sslmode") {
-        url.query_pairs_mut().append_pair("sslmode", "disable");
-    }
+    let (name, url) = postgres::new_database(admin)?;
     println!("== PostgreSQL database {name} ({url})");
-    admin_statement(admin, &format!("CREATE DATABASE {name}")).await?;
+    postgres::create(admin, &name).await?;
     let result = bench_postgres_on(url.as_str(), args, size).await;
     if args.keep {
         println!("kept database {url}");
         return result;
     }
-    match admin_statement(
-        admin,
-        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-    )
-    .await
-    {
-        Ok(()) => println!("dropped database {name}"),
-        Err(err) => eprintln!("could not drop database {name}: {err:#}"),
-    }
+    postgres::drop(admin, &name).await;
     result
 }
 
@@ -190,21 +176,6 @@ async fn bench_postgres_on(url: &str, args: &Args, size: Size) -> anyhow::Result
         );
     }
     Ok(rows("PostgreSQL", ours, Some(theirs)))
-}
-
-async fn admin_statement(admin: &str, sql: &str) -> anyhow::Result<()> {
-    let server = Database::connect(admin)
-        .await
-        .context("connecting to the PostgreSQL server")?;
-    server
-        .execute_unprepared(sql)
-        .await
-        .context(sql.to_owned())?;
-    server
-        .close()
-        .await
-        .context("closing the admin connection")?;
-    Ok(())
 }
 
 /// Applies the migrations as the service does, then seeds.

@@ -24,6 +24,8 @@ mod client;
 mod latency;
 #[path = "subscriptions/memory.rs"]
 mod memory;
+#[path = "common/postgres.rs"]
+mod postgres;
 #[path = "subscriptions/replay.rs"]
 mod replay;
 #[path = "subscriptions/report.rs"]
@@ -40,7 +42,6 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use sea_orm::{ConnectionTrait, Database};
 
 use report::Row;
 use seed::Dialect;
@@ -162,45 +163,16 @@ async fn bench_sqlite(args: &Args, flags: &[String]) -> anyhow::Result<Vec<Row>>
 
 /// Creates a database on the server of `admin`, measures on it, and drops it, also on error.
 async fn bench_postgres(args: &Args, flags: &[String], admin: &str) -> anyhow::Result<Vec<Row>> {
-    let name = format!("mobiniti_bench_{}", uuid::Uuid::now_v7().simple());
-    let mut url = url::Url::parse(admin).context("the PostgreSQL URL is not a URL")?;
-    url.set_path(&format!("/{name}"));
-    // Plain TCP over loopback unless told otherwise; sqlx's default (`prefer`) would encrypt.
-    if !url.query_pairs().any(|(key, _)| key == "sslmode") {
-        url.query_pairs_mut().append_pair("sslmode", "disable");
-    }
+    let (name, url) = postgres::new_database(admin)?;
     println!("== PostgreSQL database {name} ({url})");
-    admin_statement(admin, &format!("CREATE DATABASE {name}")).await?;
+    postgres::create(admin, &name).await?;
     let rows = bench_store("PostgreSQL", url.as_str(), Dialect::Postgres, args, flags).await;
     if args.keep {
         println!("kept database {url}");
         return rows;
     }
-    match admin_statement(
-        admin,
-        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-    )
-    .await
-    {
-        Ok(()) => println!("dropped database {name}"),
-        Err(err) => eprintln!("could not drop database {name}: {err:#}"),
-    }
+    postgres::drop(admin, &name).await;
     rows
-}
-
-async fn admin_statement(admin: &str, sql: &str) -> anyhow::Result<()> {
-    tokio::time::timeout(Duration::from_secs(60), async {
-        let server = Database::connect(admin)
-            .await
-            .context("connecting to the PostgreSQL server")?;
-        server
-            .execute_unprepared(sql)
-            .await
-            .context(sql.to_owned())?;
-        server.close().await.context("closing the admin connection")
-    })
-    .await
-    .with_context(|| format!("{sql} did not finish within 60 s"))?
 }
 
 /// Migrates the store at `url` (and seeds its log for the replay), then runs the measurements,

@@ -1,11 +1,9 @@
 //! Fresh stores for a measurement: a SQLite file in a temporary folder, or a PostgreSQL database
 //! created on the server of the admin URL and dropped afterwards.
 
-use std::time::Duration;
-
 use anyhow::Context;
-use sea_orm::{ConnectionTrait, Database};
 
+use crate::postgres;
 use crate::seed::Dialect;
 
 /// A store that exists until [`Fresh::remove`].
@@ -37,14 +35,8 @@ impl Fresh {
     }
 
     pub async fn postgres(admin: &str) -> anyhow::Result<Self> {
-        let name = format!("mobiniti_bench_{}", uuid::Uuid::now_v7().simple());
-        let mut url = url::Url::parse(admin).context("the PostgreSQL URL is not a URL")?;
-        url.set_path(&format!("/{name}"));
-        // Plain TCP over loopback unless told otherwise; sqlx's default (`prefer`) would encrypt.
-        if !url.query_pairs().any(|(key, _)| key == "sslmode") {
-            url.query_pairs_mut().append_pair("sslmode", "disable");
-        }
-        admin_statement(admin, &format!("CREATE DATABASE {name}")).await?;
+        let (name, url) = postgres::new_database(admin)?;
+        postgres::create(admin, &name).await?;
         Ok(Self {
             url: url.to_string(),
             dialect: Dialect::Postgres,
@@ -64,26 +56,8 @@ impl Fresh {
                 }
             }
             Kind::Postgres { admin, name } => {
-                let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                if let Err(err) = admin_statement(&admin, &drop).await {
-                    eprintln!("could not drop database {name}: {err:#}");
-                }
+                postgres::drop(&admin, &name).await;
             }
         }
     }
-}
-
-async fn admin_statement(admin: &str, sql: &str) -> anyhow::Result<()> {
-    tokio::time::timeout(Duration::from_secs(60), async {
-        let server = Database::connect(admin)
-            .await
-            .context("connecting to the PostgreSQL server")?;
-        server
-            .execute_unprepared(sql)
-            .await
-            .context(sql.to_owned())?;
-        server.close().await.context("closing the admin connection")
-    })
-    .await
-    .with_context(|| format!("{sql} did not finish within 60 s"))?
 }

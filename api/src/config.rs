@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::graphql::{ApiKey, Limits, ws};
+use crate::logging::LogFormat;
 use crate::phone::{PhoneNormalizer, parse_region};
 use crate::store::StoreOptions;
 use crate::webhooks::WebhookToken;
@@ -119,6 +120,11 @@ pub struct Config {
     /// rather than the peer's: set it only behind a proxy that adds the header.
     #[arg(long, env = "TRUST_FORWARDED_FOR", global = true)]
     pub trust_forwarded_for: bool,
+
+    /// How logs are written to standard error: `text` for people, `json` for a log pipeline
+    /// (one object per line). `RUST_LOG` chooses what is written.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
 
     /// Serve an open GraphQL API (no API key) on a non-loopback address anyway.
     #[arg(long, env = "INSECURE_OPEN_API", global = true)]

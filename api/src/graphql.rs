@@ -27,6 +27,7 @@ use axum::routing::get;
 pub use auth::{ApiKey, ApiKeys, Scope};
 pub use cache::AnswerCache;
 pub use http::Limits;
+pub(crate) use http::{failed_before_execution, operation_type};
 pub use query::Query;
 pub use subscription::Subscription;
 pub use ws::WebSockets;

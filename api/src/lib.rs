@@ -23,6 +23,7 @@ pub mod config;
 pub mod error;
 pub mod graphql;
 pub mod health;
+pub mod logging;
 pub mod metrics;
 pub mod phone;
 mod quarantine_replay;
@@ -40,6 +41,8 @@ use axum::Router;
 use axum::http::Request;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower::ServiceBuilder;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 pub use quarantine_replay::replay_quarantine;
@@ -65,6 +68,7 @@ pub struct AppState {
     pub answers: graphql::AnswerCache,
     pub websockets: graphql::WebSockets,
     pub auth_guard: auth_guard::AuthGuard,
+    pub metrics: metrics::Metrics,
 }
 
 impl std::fmt::Debug for AppState {
@@ -86,12 +90,28 @@ pub fn app(state: AppState) -> Router {
         .merge(guarded)
         .merge(health::router())
         .merge(metrics::router())
+        // A route layer runs once the route is known: the histogram is by route pattern.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::http::record,
+        ))
         .with_state(state)
         .layer(
-            // The span names the path only: webhook URLs carry their token in the query string.
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-            }),
+            ServiceBuilder::new()
+                .layer(axum::middleware::map_request(logging::screen_request_id))
+                .layer(SetRequestIdLayer::new(logging::REQUEST_ID, logging::MakeId))
+                // The span names the path only: webhook URLs carry their token in the query string.
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                        tracing::info_span!(
+                            "request",
+                            method = %request.method(),
+                            path = %request.uri().path(),
+                            request_id = %logging::request_id_of(request),
+                        )
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(logging::REQUEST_ID)),
         )
 }
 
@@ -137,8 +157,9 @@ pub async fn run(
         &graphql_limits,
     );
     let (close_websockets, closing) = watch::channel(false);
+    let metrics = metrics::Metrics::default();
     let state = AppState {
-        commits: store::GroupCommit::start(store.clone(), config.batch_settings()),
+        commits: store::GroupCommit::start(store.clone(), config.batch_settings(), metrics.clone()),
         store,
         webhook_tokens: WebhookTokens::new(&tokens),
         webhook_body_limit: config.webhook_body_limit,
@@ -149,6 +170,7 @@ pub async fn run(
         answers: graphql::AnswerCache::new(config.graphql_cache_mib.saturating_mul(1024 * 1024)),
         websockets: graphql::WebSockets::new(config.ws_settings(), closing, hub),
         auth_guard: auth_guard::AuthGuard::new(config.guard_settings()),
+        metrics,
     };
     // Graceful shutdown does not wait for upgraded connections: each closes itself (1001) on this.
     let shutdown = async move {

@@ -20,7 +20,7 @@ mod version;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use tokio::sync::Notify;
 
 pub use append::{Appended, NOTIFY_CHANNEL, NewEvent};
@@ -67,6 +67,24 @@ impl From<DbErr> for ReadError {
     }
 }
 
+/// How much of a connection pool is in use.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoolUsage {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+impl PoolUsage {
+    fn of<DB: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<DB>) -> Self {
+        Self {
+            size: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        }
+    }
+}
+
 /// A handle on the store; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -100,6 +118,15 @@ impl Store {
     /// How many SQL statements this store has sent since it was opened.
     pub fn statements_executed(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// The read pool's connections now: open, idle, and the most allowed.
+    pub fn pool_usage(&self) -> PoolUsage {
+        match self.db.get_database_backend() {
+            DbBackend::Sqlite => PoolUsage::of(self.db.get_sqlite_connection_pool()),
+            DbBackend::Postgres => PoolUsage::of(self.db.get_postgres_connection_pool()),
+            _ => PoolUsage::default(),
+        }
     }
 
     /// Resolves after the next append that wrote an event, in this process (or at once if one

@@ -21,7 +21,9 @@ use serde_json::{Map, Value, json};
 mod document;
 mod media;
 
-use document::{count_aliases, operation_type};
+pub(crate) use document::operation_type;
+
+use document::count_aliases;
 use media::{Media, accepts_html, check_content_type, negotiate};
 
 use super::Scope;
@@ -31,6 +33,7 @@ use super::errors::{code, parse_failed, validation_failed};
 use super::{graphiql, ws};
 use crate::AppState;
 use crate::body::{BodyError, read_limited};
+use crate::metrics::graphql::{REFUSED, outcome, type_label};
 
 /// Limits on what one request may ask, each a flag.
 #[derive(Debug, Clone)]
@@ -205,9 +208,11 @@ async fn execute(
         request.variables.as_ref(),
     );
     let mut computed = None;
+    let mut ran = false;
     let answer = state
         .answers
         .get_or_compute(key, async {
+            ran = true;
             let (response, answer) = run(state, request.clone()).await;
             if answer.is_none() {
                 computed = Some(response);
@@ -216,7 +221,14 @@ async fn execute(
         })
         .await;
     match (answer, computed) {
-        (Some(answer), _) => reply_bytes(media, StatusCode::OK, answer),
+        (Some(answer), _) => {
+            // Only a query that ran without an error is kept, so a reuse is that query again.
+            if !ran {
+                let name = request.operation_name.as_deref();
+                state.metrics.operation(name, "query", "ok");
+            }
+            reply_bytes(media, StatusCode::OK, answer)
+        }
         (None, Some(response)) => response,
         // Another request computed it at the same time and could not keep it: an error, which
         // this request reports for itself.
@@ -250,14 +262,21 @@ async fn run(state: &AppState, checked: Checked) -> (Response, Option<Bytes>) {
         request = request.variables(Variables::from_json(Value::Object(variables)));
     }
     let operation_name = request.operation_name.clone();
+    let count = |kind, outcome| {
+        let name = operation_name.as_deref();
+        state.metrics.operation(name, type_label(kind), outcome);
+    };
     let document = match request.parsed_query() {
         Ok(document) => document,
         Err(err) => {
+            count(None, REFUSED);
             let errors = vec![parse_failed(limits, err)];
             return (request_error(media, errors), None);
         }
     };
+    let operation = operation_type(document, operation_name.as_deref());
     if let Some(message) = too_many_aliases(limits, document) {
+        count(operation, REFUSED);
         let refusal = refuse(
             media,
             StatusCode::BAD_REQUEST,
@@ -266,8 +285,8 @@ async fn run(state: &AppState, checked: Checked) -> (Response, Option<Bytes>) {
         );
         return (refusal, None);
     }
-    let operation = operation_type(document, operation_name.as_deref());
     if checked.is_get && operation == Some(OperationType::Mutation) {
+        count(operation, REFUSED);
         let refusal = refuse(
             media,
             StatusCode::METHOD_NOT_ALLOWED,
@@ -279,6 +298,7 @@ async fn run(state: &AppState, checked: Checked) -> (Response, Option<Bytes>) {
 
     let response = state.schema.execute(request).await;
     if failed_before_execution(&response) {
+        count(operation, REFUSED);
         let errors = response
             .errors
             .into_iter()
@@ -286,6 +306,7 @@ async fn run(state: &AppState, checked: Checked) -> (Response, Option<Bytes>) {
             .collect();
         return (request_error(media, errors), None);
     }
+    count(operation, outcome(&response));
     let body = Bytes::from(serde_json::to_vec(&response).unwrap_or_default());
     let reusable = operation == Some(OperationType::Query) && response.errors.is_empty();
     let answer = reusable.then(|| body.clone());
@@ -310,7 +331,7 @@ pub(super) fn too_many_aliases(limits: &Limits, document: &ExecutableDocument) -
 
 /// Whether the errors were found before anything ran: parse and validation errors, an unknown
 /// operation, bad variables.
-pub(super) fn failed_before_execution(response: &async_graphql::Response) -> bool {
+pub(crate) fn failed_before_execution(response: &async_graphql::Response) -> bool {
     response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|err| err.path.is_empty())

@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::{Appended, NewEvent, Store, StoreError};
+use crate::metrics::Metrics;
 
 /// How batches form, each a flag.
 #[derive(Debug, Clone, Copy)]
@@ -35,13 +36,13 @@ pub struct GroupCommit {
 
 impl GroupCommit {
     /// Starts the committing task; it ends when every clone of the handle is dropped.
-    pub fn start(store: Store, settings: BatchSettings) -> Self {
+    pub fn start(store: Store, settings: BatchSettings, metrics: Metrics) -> Self {
         let settings = BatchSettings {
             max_batch: settings.max_batch.max(1),
             ..settings
         };
         let (queue, requests) = mpsc::channel(settings.max_batch * 4);
-        tokio::spawn(commit(store, requests, settings));
+        tokio::spawn(commit(store, requests, settings, metrics));
         Self { queue }
     }
 
@@ -64,6 +65,7 @@ async fn commit(
     store: Store,
     mut requests: mpsc::Receiver<(NewEvent, Reply)>,
     settings: BatchSettings,
+    metrics: Metrics,
 ) {
     while let Some(first) = requests.recv().await {
         let deadline = Instant::now() + settings.max_wait;
@@ -82,6 +84,8 @@ async fn commit(
         let size = events.len();
         match store.append(events).await {
             Ok(outcomes) => {
+                let written = outcomes.iter().filter(|outcome| !outcome.duplicate).count();
+                metrics.commit(size, written);
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     // A request whose client went away has nobody to tell; its delivery stays.
                     let _ = reply.send(Ok(outcome));

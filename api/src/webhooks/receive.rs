@@ -13,6 +13,7 @@ use super::{WebhookError, WebhookKind, dedupe};
 use crate::AppState;
 use crate::body::{BodyError, DRAIN_BYTES, read_limited};
 use crate::error::ErrorBody;
+use crate::metrics::WebhookOutcome;
 use crate::store::{NewEvent, Quarantined};
 
 /// The answer to an accepted delivery.
@@ -62,11 +63,41 @@ pub async fn receive(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Receipt>, WebhookError> {
-    let kind = WebhookKind::from_name(&kind).ok_or(WebhookError::UnknownKind(kind))?;
-    if !state.webhook_tokens.admits(query.as_deref(), &headers) {
+    let known = WebhookKind::from_name(&kind);
+    let answer = match known {
+        Some(kind) => store(&state, kind, query.as_deref(), &headers, body).await,
+        None => Err(WebhookError::UnknownKind(kind)),
+    };
+    state.metrics.webhook(known, outcome(&answer));
+    answer
+}
+
+fn outcome(answer: &Result<Json<Receipt>, WebhookError>) -> WebhookOutcome {
+    match answer {
+        Ok(receipt) if receipt.duplicate => WebhookOutcome::Duplicate,
+        Ok(_) => WebhookOutcome::Stored,
+        Err(WebhookError::UnknownKind(_)) => WebhookOutcome::UnknownKind,
+        Err(WebhookError::Unauthorized) => WebhookOutcome::Unauthorized,
+        Err(WebhookError::TooLarge { .. }) => WebhookOutcome::TooLarge,
+        Err(WebhookError::BodyUnreadable(_)) => WebhookOutcome::Unreadable,
+        Err(WebhookError::InvalidJson(_) | WebhookError::InvalidPayload { .. }) => {
+            WebhookOutcome::Quarantined
+        }
+        Err(WebhookError::Unavailable(_)) => WebhookOutcome::Unavailable,
+    }
+}
+
+async fn store(
+    state: &AppState,
+    kind: WebhookKind,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Json<Receipt>, WebhookError> {
+    if !state.webhook_tokens.admits(query, headers) {
         return Err(WebhookError::Unauthorized);
     }
-    let raw = read_body(body, &headers, state.webhook_body_limit).await?;
+    let raw = read_body(body, headers, state.webhook_body_limit).await?;
     let received_at = Utc::now();
 
     let event = match to_event(kind, Uuid::now_v7(), received_at, raw, &state.normalizer) {
@@ -77,7 +108,7 @@ pub async fn receive(
                 .quarantine(Quarantined {
                     kind,
                     received_at,
-                    content_type: content_type(&headers),
+                    content_type: content_type(headers),
                     raw_body: raw,
                     error_code: refusal.code(),
                     error_message: refusal.to_string(),

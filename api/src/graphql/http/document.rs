@@ -5,7 +5,7 @@ use async_graphql::parser::types::{
 };
 
 /// The type of the operation that would run, if the document names one.
-pub(super) fn operation_type(
+pub(crate) fn operation_type(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Option<OperationType> {

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
+use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, ServerError, Variables};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -14,7 +15,9 @@ use crate::AppState;
 use crate::graphql::errors::{code, parse_failed, validation_failed, with_code};
 use crate::graphql::http::{Limits, failed_before_execution, oversized, too_many_aliases};
 use crate::graphql::subscription::ResumeAfter;
-use crate::graphql::{Scope, loaders_for};
+use crate::graphql::{Scope, loaders_for, operation_type};
+use crate::metrics::Transport;
+use crate::metrics::graphql::StreamedOperation;
 
 /// `extensions.code` of an operation refused for `--ws-max-subscriptions`.
 const TOO_MANY_SUBSCRIPTIONS: &str = "TOO_MANY_SUBSCRIPTIONS";
@@ -65,26 +68,38 @@ impl Results {
 /// Runs an operation to its end (a subscription's never comes: the connection stops it). A
 /// subscription from now joins the group of identical ones ([`shared`]) while it keeps up.
 pub(super) async fn run(state: AppState, scope: Scope, payload: OperationPayload, out: Results) {
+    let name = payload.operation_name.as_deref();
     let Some(mut request) = prepared(&state, scope, payload.clone(), &out).await else {
+        StreamedOperation::new(&state.metrics, name, None).refused();
         return;
     };
-    let shared = request
-        .parsed_query()
-        .is_ok_and(|document| shared::shareable(document, payload.operation_name.as_deref()));
-    if !shared {
-        return alone(&state, request, &out).await;
+    let Ok(document) = request.parsed_query() else {
+        return;
+    };
+    let kind = operation_type(document, name);
+    let mut counter = StreamedOperation::new(&state.metrics, name, kind);
+    let _live = (kind == Some(OperationType::Subscription))
+        .then(|| state.metrics.subscriber(Transport::WebSocket));
+    if !shared::shareable(document, name) {
+        return alone(&state, request, &out, &mut counter).await;
     }
     let key = Key::of(scope, &payload);
     let Some(resume) = state
         .websockets
         .groups
-        .run(&state, key, request, &out)
+        .run(&state, key, request, &out, &mut counter)
         .await
     else {
         return;
     };
     if let Some(request) = prepared(&state, scope, payload, &out).await {
-        alone(&state, request.data(ResumeAfter(resume)), &out).await;
+        alone(
+            &state,
+            request.data(ResumeAfter(resume)),
+            &out,
+            &mut counter,
+        )
+        .await;
     }
 }
 
@@ -105,10 +120,17 @@ async fn prepared(
 }
 
 /// Runs `request` on its own, sending each result as it comes.
-async fn alone(state: &AppState, request: Request, out: &Results) {
+async fn alone(state: &AppState, request: Request, out: &Results, counter: &mut StreamedOperation) {
     let mut responses = state.schema.execute_stream(request);
+    let mut ready = responses.next().now_or_never();
+    counter.first_poll(ready.as_ref());
     let mut first = true;
-    while let Some(response) = responses.next().await {
+    loop {
+        let next = match ready.take() {
+            Some(next) => next,
+            None => responses.next().await,
+        };
+        let Some(response) = next else { break };
         let event = event_for(&state.graphql_limits, response, first);
         first = false;
         let failed = matches!(event, Event::Error(_));

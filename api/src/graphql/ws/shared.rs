@@ -14,11 +14,12 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
-use async_graphql::Request;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection,
 };
-use futures_util::StreamExt;
+use async_graphql::{Request, Response};
+use futures_util::stream::BoxStream;
+use futures_util::{FutureExt, StreamExt};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::task::AbortHandle;
 
@@ -27,6 +28,7 @@ use super::operation::{Event, Results, event_for};
 use crate::AppState;
 use crate::graphql::Scope;
 use crate::graphql::subscription::{PositionTap, ResumeAfter};
+use crate::metrics::graphql::StreamedOperation;
 use crate::stream::{self, Hub};
 
 /// What makes two subscriptions the same.
@@ -148,12 +150,17 @@ impl Groups {
         key: Key,
         request: Request,
         out: &Results,
+        counter: &mut StreamedOperation,
     ) -> Option<i64> {
         let member = match self.join(&key) {
-            Some(member) => member,
+            // A running group has passed validation.
+            Some(member) => {
+                counter.first_poll(None);
+                member
+            }
             None => {
                 let start = stream::now(&self.hub).await;
-                self.join_or_start(state, key, request, start)
+                self.join_or_start(state, key, request, start, counter)
             }
         };
         let resume = forward(member, out).await;
@@ -169,10 +176,18 @@ impl Groups {
         member_of(group)
     }
 
-    fn join_or_start(&self, state: &AppState, key: Key, request: Request, start: i64) -> Member {
+    fn join_or_start(
+        &self,
+        state: &AppState,
+        key: Key,
+        request: Request,
+        start: i64,
+        counter: &mut StreamedOperation,
+    ) -> Member {
         let mut groups = self.lock();
         // Another subscriber may have started the group while this one read where "now" is.
         if let Some(member) = groups.get(&key).and_then(Weak::upgrade).and_then(member_of) {
+            counter.first_poll(None);
             return member;
         }
         let (sender, receiver) = broadcast::channel(self.buffer);
@@ -182,7 +197,13 @@ impl Groups {
         }))));
         let tap = PositionTap::default();
         let request = request.data(ResumeAfter(start)).data(tap.clone());
-        let task = tokio::spawn(execute(state.clone(), request, tap, channel.clone()));
+        // Polled once here, where the subscriber is counted: parsing and validation happen
+        // before the stream first waits.
+        let mut responses = state.schema.execute_stream(request);
+        let ready = responses.next().now_or_never();
+        counter.first_poll(ready.as_ref());
+        let execution = execute(state.clone(), responses, ready, tap, channel.clone());
+        let task = tokio::spawn(execution);
         let group = Arc::new(Group {
             channel,
             task: task.abort_handle(),
@@ -211,11 +232,20 @@ fn member_of(group: Arc<Group>) -> Option<Member> {
 }
 
 /// The group's execution: every result, encoded once, to every member.
-async fn execute(state: AppState, request: Request, tap: PositionTap, channel: Arc<Channel>) {
-    let mut responses = state.schema.execute_stream(request);
+async fn execute(
+    state: AppState,
+    mut responses: BoxStream<'static, Response>,
+    mut ready: Option<Option<Response>>,
+    tap: PositionTap,
+    channel: Arc<Channel>,
+) {
     let mut first = true;
     let last_word = loop {
-        let Some(response) = responses.next().await else {
+        let next = match ready.take() {
+            Some(next) => next,
+            None => responses.next().await,
+        };
+        let Some(response) = next else {
             break Event::Complete;
         };
         let event = event_for(&state.graphql_limits, response, first);

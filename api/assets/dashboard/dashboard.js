@@ -113,17 +113,40 @@ function showEvents(fresh) {
 }
 
 let refreshTimer = null;
-/** New events change the totals and the chart: read them again once the burst is over. */
+let refreshes = 0;
+/**
+ * New events change the totals and the chart: read them again at most every
+ * `REFRESH_DELAY_MS`, so a burst (or the replay after a reconnect) costs a few queries. Events
+ * that arrive while one is read schedule the next; an answer overtaken by a later one is dropped.
+ */
 function refreshSoon() {
-  clearTimeout(refreshTimer);
+  if (refreshTimer) return;
   refreshTimer = setTimeout(async () => {
+    refreshTimer = null;
+    const refresh = ++refreshes;
     const { from, variables } = period();
     try {
-      showCounts(await ask(REFRESH, variables), from);
-    } catch {
+      const data = await ask(REFRESH, variables);
+      if (refresh === refreshes) showCounts(data, from);
+    } catch (error) {
+      if (!(error instanceof KeyRequired)) throw error;
       restart('This key is no longer accepted.');
     }
   }, REFRESH_DELAY_MS);
+}
+
+// Results are drawn once per frame: a replay of thousands of events redraws the lists a few
+// times, not once per event.
+const arrived = { inbox: new Set(), events: new Set() };
+let frame = null;
+function drawSoon() {
+  frame ??= requestAnimationFrame(() => {
+    frame = null;
+    if (arrived.inbox.size) showInbox(arrived.inbox);
+    if (arrived.events.size) showEvents(arrived.events);
+    arrived.inbox = new Set();
+    arrived.events = new Set();
+  });
 }
 
 function onEvent({ events: event }) {
@@ -131,20 +154,20 @@ function onEvent({ events: event }) {
   events.position = event.position;
   events.total += 1;
   events.list = [event, ...events.list].slice(0, EVENTS_SIZE);
-  showEvents(new Set([event.position]));
+  arrived.events.add(event.position);
+  drawSoon();
   refreshSoon();
 }
 
 function onInbox({ messages: change }) {
   if (BigInt(change.position) <= BigInt(inbox.position)) return;
   inbox.position = change.position;
-  const fresh = new Set();
   for (const message of change.nodes) {
     if (!inbox.messages.has(message.id)) inbox.total += 1;
     inbox.messages.set(message.id, message);
-    fresh.add(message.id);
+    arrived.inbox.add(message.id);
   }
-  showInbox(fresh);
+  drawSoon();
 }
 
 /** Reads the log's head, asking for a key for as long as the service refuses the one it has. */
@@ -168,7 +191,8 @@ async function start() {
   let data;
   try {
     data = await ask(LOAD, variables);
-  } catch {
+  } catch (error) {
+    if (!(error instanceof KeyRequired)) throw error;
     restart('This key is no longer accepted.');
     return;
   }
@@ -205,6 +229,7 @@ async function restart(problem) {
   if (restarting) return;
   restarting = true;
   clearTimeout(refreshTimer);
+  refreshTimer = null;
   live?.stop();
   live = null;
   forgetKey();

@@ -49,12 +49,10 @@ export function inboxItem(message, fresh) {
   );
 }
 
+/** Two letters of a name, or the last two digits of a phone number. */
 function initials(name) {
-  const letters = name.match(/\p{L}/gu);
-  if (letters?.length) {
-    const words = name.split(/\s+/).filter((w) => /\p{L}/u.test(w));
-    return words.slice(0, 2).map((w) => w.match(/\p{L}/u)[0].toUpperCase()).join('');
-  }
+  const words = name.split(/\s+/).filter((word) => /\p{L}/u.test(word));
+  if (words.length) return words.slice(0, 2).map((word) => word.match(/\p{L}/u)[0].toUpperCase()).join('');
   return name.replace(/\D/g, '').slice(-2) || '?';
 }
 

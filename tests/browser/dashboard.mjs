@@ -31,14 +31,14 @@ function check(condition, message) {
 }
 
 /** Starts the service on port 0 with a fresh SQLite file; resolves once it says where it is. */
-async function startService(dir) {
+async function startService(dir, listen = '127.0.0.1:0') {
   const env = { ...process.env };
   for (const name of ['API_KEYS', 'DATABASE_URL', 'LISTEN_ADDR', 'WEBHOOK_TOKEN', 'PUBLIC_URL']) delete env[name];
   const child = spawn(
     binary,
     [
       'serve',
-      '--listen', '127.0.0.1:0',
+      '--listen', listen,
       '--database-url', `sqlite://${join(dir, 'dashboard.db')}?mode=rwc`,
       '--webhook-token', TOKEN,
       '--api-key', `read:${KEY}`,
@@ -84,7 +84,11 @@ async function deliver(base, kind, body) {
 /** Today's date where the browser is, as the chart names its days. */
 const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: TIMEZONE }).format(new Date());
 
-async function run(base, browser) {
+/** The running service; `run` restarts it once, on the same address and database. */
+let service;
+
+async function run(dir, browser) {
+  const { base } = service;
   for (const kind of KINDS) await deliver(base, kind, await readFile(new URL(`${kind}.json`, fixtures)));
   const reportDay = today();
 
@@ -98,6 +102,8 @@ async function run(base, browser) {
   const origin = new URL(base);
   const foreign = [];
   const consoleErrors = [];
+  const outageErrors = [];
+  let outage = false;
   const pageErrors = [];
   const elsewhere = (url) => {
     const target = new URL(url);
@@ -106,7 +112,8 @@ async function run(base, browser) {
   context.on('request', (request) => elsewhere(request.url()) && foreign.push(request.url()));
   page.on('websocket', (socket) => elsewhere(socket.url()) && foreign.push(socket.url()));
   page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push({ text: message.text(), url: message.location().url });
+    if (message.type() !== 'error') return;
+    (outage ? outageErrors : consoleErrors).push({ text: message.text(), url: message.location().url });
   });
   page.on('pageerror', (error) => pageErrors.push(error.message));
 
@@ -163,13 +170,36 @@ async function run(base, browser) {
   await page.locator('#inbox li').first().filter({ hasText: text }).waitFor({ timeout: LIVE_TIMEOUT_MS });
   console.log(`live: the new text was on the page ${Date.now() - posted} ms after its webhook's answer`);
   await page.locator(`#events li[data-position="${receipt.position}"]`).first().waitFor();
+  // That text, newer than the contact's unsubscribe, made it subscribed again: the totals follow.
+  await page.locator('[data-total="subscribed"]', { hasText: /^1$/ }).waitFor();
+  await page.locator('[data-total="unsubscribed"]', { hasText: /^0$/ }).waitFor();
   check((await page.locator('#inbox img, #events img').count()) === 0, 'message text was parsed as HTML');
+
+  // The service goes away; a text arrives meanwhile (through another process on the same
+  // database, on another port), then the service comes back: the page reconnects by itself and
+  // shows the text, which it can only get by resuming from the last position it saw.
+  outage = true;
+  await stopService(service.child);
+  await page.locator('#connection[data-state="reconnecting"]').waitFor();
+  const other = await startService(dir);
+  const after = `while the page was away ${Date.now()}`;
+  await deliver(other.base, 'inbound-message', JSON.stringify({ ...inbound, message: after, received_at: new Date().toISOString() }));
+  await stopService(other.child);
+  service = await startService(dir, origin.host);
+  await page.locator('#inbox li').first().filter({ hasText: after }).waitFor({ timeout: 3 * LIVE_TIMEOUT_MS });
+  await page.locator('#connection[data-state="live"]').waitFor();
+  outage = false;
+  // While the service was down, Chromium reports the refused connections itself.
+  const refused = outageErrors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/.test(e.text));
+  check(refused.length === 0, `console errors during the restart: ${JSON.stringify(refused)}`);
+  console.log(`restart: reconnected and replayed the text posted while away (${outageErrors.length} refused connection(s) reported meanwhile)`);
 
   // The key is remembered: a reload goes straight to the board.
   await page.reload();
   await page.locator('#board').waitFor({ state: 'visible' });
   check(await page.locator('#key-panel').isHidden(), 'the key was asked again after a reload');
-  await page.locator('#inbox li').first().filter({ hasText: text }).waitFor();
+  await page.locator('#inbox li', { hasText: text }).waitFor();
+  await page.locator('#inbox li').first().filter({ hasText: after }).waitFor();
   await page.locator('#connection[data-state="live"]').waitFor();
 
   if (process.env.SCREENSHOT) {
@@ -199,7 +229,6 @@ async function run(base, browser) {
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'mobiniti-events-dashboard-'));
-let service;
 let browser;
 try {
   service = await startService(dir);
@@ -210,7 +239,7 @@ try {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ],
   });
-  await run(service.base, browser);
+  await run(dir, browser);
   console.log('dashboard: all checks passed');
 } catch (error) {
   console.error(`dashboard: ${error.stack ?? error}`);

@@ -13,6 +13,7 @@
 //!   quarantine, and `rebuild`.
 //! - [`graphql`]: the GraphQL API over the store, over HTTP and WebSocket.
 //! - [`health`]: liveness and readiness; [`metrics`]: Prometheus metrics.
+//! - [`dashboard`]: the live dashboard page at `/`, a client of the GraphQL API.
 //!
 //! [`app`] builds the router from a state; [`run`] serves it on a listener until a shutdown
 //! signal, which is what the binary and the tests both start.
@@ -20,6 +21,7 @@
 pub mod auth_guard;
 mod body;
 pub mod config;
+mod dashboard;
 pub mod error;
 pub mod graphql;
 pub mod health;
@@ -90,6 +92,7 @@ pub fn app(state: AppState) -> Router {
         .merge(guarded)
         .merge(health::router())
         .merge(metrics::router())
+        .merge(dashboard::router())
         // A route layer runs once the route is known: the histogram is by route pattern.
         .route_layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),

@@ -8,6 +8,7 @@ mod support;
 mod auth_abuse;
 mod cli;
 mod crash;
+mod dashboard;
 mod dedupe;
 mod delivery_reports;
 mod durability;

@@ -105,6 +105,21 @@ async fn a_store_outage_mid_load_loses_and_duplicates_nothing() {
         "an answer took {:?}",
         seen.slowest
     );
+    let outcome = |outcome: &str| {
+        format!(r#"mobiniti_webhooks_total{{kind="inbound-message",outcome="{outcome}"}}"#)
+    };
+    assert_eq!(
+        app.metric(&outcome("unavailable")).await,
+        seen.statuses[&503] as u64,
+        "/metrics counts every 503"
+    );
+    let stored = app.metric(&outcome("stored")).await;
+    let duplicates = app.metric_or_zero(&outcome("duplicate")).await;
+    assert_eq!(
+        stored + duplicates,
+        seen.statuses[&200] as u64,
+        "and every 200"
+    );
     let total = (WRITERS * PER_WRITER) as i64;
     let mut positions: Vec<i64> = seen.positions.values().copied().collect();
     positions.sort_unstable();

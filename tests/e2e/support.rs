@@ -175,21 +175,26 @@ impl TestApp {
         self.metric("mobiniti_store_statements_total").await
     }
 
-    /// A metric from `/metrics`, named with its labels as the text writes them.
+    /// The value of one series of `/metrics`, named with its labels as the scrape writes them.
     pub async fn metric(&self, name: &str) -> u64 {
-        let text = self
+        let text = self.metrics().await;
+        series(&text, name).unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
+    }
+
+    /// As [`Self::metric`], for a series that is written only once it counted something.
+    pub async fn metric_or_zero(&self, name: &str) -> u64 {
+        series(&self.metrics().await, name).unwrap_or(0)
+    }
+
+    pub async fn metrics(&self) -> String {
+        let response = self
             .client
             .get(self.url("/metrics"))
             .send()
             .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-            .and_then(|value| value.trim().parse().ok())
-            .unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
+            .expect("metrics");
+        assert_eq!(response.status(), 200);
+        response.text().await.expect("text")
     }
 
     /// A connection of the test's own to the store, to check what was written.
@@ -236,6 +241,15 @@ impl TestApp {
         }
         panic!("the service did not become healthy within 10 s");
     }
+}
+
+/// A series' value in a scrape; counters and gauges are whole numbers here.
+pub fn series(scrape: &str, name: &str) -> Option<u64> {
+    scrape
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|value| value.trim().parse::<f64>().ok())
+        .map(|value| value as u64)
 }
 
 /// The answer to an accepted delivery.

@@ -9,6 +9,8 @@
 //! The version is read before the query runs, so a kept answer is never older than the store
 //! was when the request arrived: at worst it shows a write that committed while it ran.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use moka::future::Cache;
 use serde_json::{Map, Value};
@@ -45,23 +47,31 @@ impl Key {
         }
     }
 
-    fn weight(&self, answer: &Bytes) -> u32 {
+    fn weight(&self, answer: &Answer) -> u32 {
         // Fixed overhead per entry: the key's own fields and moka's bookkeeping.
         const ENTRY: usize = 128;
         let bytes = ENTRY
             + self.query.len()
             + self.operation_name.as_ref().map_or(0, String::len)
             + self.variables.len()
-            + answer.len();
+            + answer.body.len();
         u32::try_from(bytes).unwrap_or(u32::MAX)
     }
+}
+
+/// A kept answer: the response's body, and the operation's name for `/metrics` (a reuse
+/// counts as that operation again, without parsing the query to learn its name).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub body: Bytes,
+    pub operation: Option<Arc<str>>,
 }
 
 /// A bounded cache of serialized answers; cheap to clone. With a capacity of zero it keeps
 /// nothing and reading the version is skipped.
 #[derive(Debug, Clone)]
 pub struct AnswerCache {
-    answers: Option<Cache<Key, Bytes>>,
+    answers: Option<Cache<Key, Answer>>,
 }
 
 impl AnswerCache {
@@ -86,8 +96,8 @@ impl AnswerCache {
     pub async fn get_or_compute(
         &self,
         key: Key,
-        compute: impl Future<Output = Option<Bytes>>,
-    ) -> Option<Bytes> {
+        compute: impl Future<Output = Option<Answer>>,
+    ) -> Option<Answer> {
         match &self.answers {
             Some(answers) => answers.optionally_get_with(key, compute).await,
             None => compute.await,

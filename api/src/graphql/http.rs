@@ -7,6 +7,8 @@
 //! A browser's `GET /graphql` (`Accept` names `text/html`, no `query` parameter) gets the
 //! GraphiQL page of [`super::graphiql`] instead, and a WebSocket upgrade goes to [`super::ws`].
 
+use std::sync::Arc;
+
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{ServerError, Variables};
 use axum::body::{Body, Bytes};
@@ -28,12 +30,12 @@ use media::{Media, accepts_html, check_content_type, negotiate};
 
 use super::Scope;
 use super::auth::Refusal;
-use super::cache::Key;
+use super::cache::{Answer, Key};
 use super::errors::{code, parse_failed, validation_failed};
 use super::{graphiql, ws};
 use crate::AppState;
 use crate::body::{BodyError, read_limited};
-use crate::metrics::graphql::{REFUSED, outcome, type_label};
+use crate::metrics::graphql::{REFUSED, operation_name as metric_name, outcome, type_label};
 
 /// Limits on what one request may ask, each a flag.
 #[derive(Debug, Clone)]
@@ -224,10 +226,10 @@ async fn execute(
         (Some(answer), _) => {
             // Only a query that ran without an error is kept, so a reuse is that query again.
             if !ran {
-                let name = request.operation_name.as_deref();
+                let name = answer.operation.as_deref();
                 state.metrics.operation(name, "query", "ok");
             }
-            reply_bytes(media, StatusCode::OK, answer)
+            reply_bytes(media, StatusCode::OK, answer.body)
         }
         (None, Some(response)) => response,
         // Another request computed it at the same time and could not keep it: an error, which
@@ -249,7 +251,7 @@ struct Checked {
 
 /// Parses, checks and executes a request; returns the response and, when it may be reused (a
 /// query that ran without an error), its body.
-async fn run(state: &AppState, checked: Checked) -> (Response, Option<Bytes>) {
+async fn run(state: &AppState, checked: Checked) -> (Response, Option<Answer>) {
     let media = checked.media;
     let limits = &state.graphql_limits;
     let mut request = async_graphql::Request::new(checked.query)
@@ -262,17 +264,19 @@ async fn run(state: &AppState, checked: Checked) -> (Response, Option<Bytes>) {
         request = request.variables(Variables::from_json(Value::Object(variables)));
     }
     let operation_name = request.operation_name.clone();
-    let count = |kind, outcome| {
-        let name = operation_name.as_deref();
-        state.metrics.operation(name, type_label(kind), outcome);
-    };
     let document = match request.parsed_query() {
         Ok(document) => document,
         Err(err) => {
-            count(None, REFUSED);
+            let name = operation_name.as_deref();
+            state.metrics.operation(name, type_label(None), REFUSED);
             let errors = vec![parse_failed(limits, err)];
             return (request_error(media, errors), None);
         }
+    };
+    let counted_name = metric_name(document, operation_name.as_deref()).map(str::to_owned);
+    let count = |kind, outcome| {
+        let name = counted_name.as_deref();
+        state.metrics.operation(name, type_label(kind), outcome);
     };
     let operation = operation_type(document, operation_name.as_deref());
     if let Some(message) = too_many_aliases(limits, document) {
@@ -309,7 +313,10 @@ async fn run(state: &AppState, checked: Checked) -> (Response, Option<Bytes>) {
     count(operation, outcome(&response));
     let body = Bytes::from(serde_json::to_vec(&response).unwrap_or_default());
     let reusable = operation == Some(OperationType::Query) && response.errors.is_empty();
-    let answer = reusable.then(|| body.clone());
+    let answer = reusable.then(|| Answer {
+        body: body.clone(),
+        operation: counted_name.as_deref().map(Arc::from),
+    });
     (reply_bytes(media, StatusCode::OK, body), answer)
 }
 

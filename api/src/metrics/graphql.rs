@@ -3,7 +3,7 @@
 //! which the large dashboard pages would pay for on every row.
 
 use async_graphql::Response;
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 
 use super::Metrics;
 
@@ -17,6 +17,21 @@ pub fn type_label(operation: Option<OperationType>) -> &'static str {
         Some(OperationType::Mutation) => "mutation",
         Some(OperationType::Subscription) => "subscription",
         None => "unknown",
+    }
+}
+
+/// The name an operation is counted under: `operationName`, or the name of the document's one
+/// operation when the request gave none.
+pub fn operation_name<'a>(
+    document: &'a ExecutableDocument,
+    given: Option<&'a str>,
+) -> Option<&'a str> {
+    match (&document.operations, given) {
+        (_, Some(name)) => Some(name),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.keys().next().map(|name| name.as_str())
+        }
+        _ => None,
     }
 }
 

@@ -17,7 +17,7 @@ use crate::graphql::http::{Limits, failed_before_execution, oversized, too_many_
 use crate::graphql::subscription::ResumeAfter;
 use crate::graphql::{Scope, loaders_for, operation_type};
 use crate::metrics::Transport;
-use crate::metrics::graphql::StreamedOperation;
+use crate::metrics::graphql::{StreamedOperation, operation_name};
 
 /// `extensions.code` of an operation refused for `--ws-max-subscriptions`.
 const TOO_MANY_SUBSCRIPTIONS: &str = "TOO_MANY_SUBSCRIPTIONS";
@@ -77,7 +77,8 @@ pub(super) async fn run(state: AppState, scope: Scope, payload: OperationPayload
         return;
     };
     let kind = operation_type(document, name);
-    let mut counter = StreamedOperation::new(&state.metrics, name, kind);
+    let counted_name = operation_name(document, name);
+    let mut counter = StreamedOperation::new(&state.metrics, counted_name, kind);
     let _live = (kind == Some(OperationType::Subscription))
         .then(|| state.metrics.subscriber(Transport::WebSocket));
     if !shared::shareable(document, name) {

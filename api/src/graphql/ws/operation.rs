@@ -21,7 +21,7 @@ const TOO_MANY_SUBSCRIPTIONS: &str = "TOO_MANY_SUBSCRIPTIONS";
 
 /// What an operation has to say.
 #[derive(Debug, Clone)]
-pub(super) enum Event {
+pub(in crate::graphql) enum Event {
     /// A result, `{data, errors}`, encoded.
     Next(Arc<str>),
     /// The operation could not run; it is over.
@@ -32,7 +32,7 @@ pub(super) enum Event {
 
 /// An event of one run of an operation.
 #[derive(Debug)]
-pub(super) struct Outcome {
+pub(in crate::graphql) struct Outcome {
     pub id: Id,
     pub serial: u64,
     pub event: Event,
@@ -40,14 +40,14 @@ pub(super) struct Outcome {
 
 /// Where one operation's events go: the connection's queue, tagged with the operation.
 #[derive(Debug)]
-pub(super) struct Results {
+pub(in crate::graphql) struct Results {
     id: Id,
     serial: u64,
     queue: mpsc::Sender<Outcome>,
 }
 
 impl Results {
-    pub(super) fn new(id: Id, serial: u64, queue: mpsc::Sender<Outcome>) -> Self {
+    pub(in crate::graphql) fn new(id: Id, serial: u64, queue: mpsc::Sender<Outcome>) -> Self {
         Self { id, serial, queue }
     }
 
@@ -65,9 +65,20 @@ impl Results {
 /// Runs an operation to its end (a subscription's never comes: the connection stops it). A
 /// subscription from now joins the group of identical ones ([`shared`]) while it keeps up.
 pub(super) async fn run(state: AppState, scope: Scope, payload: OperationPayload, out: Results) {
-    let Some(mut request) = prepared(&state, scope, payload.clone(), &out).await else {
+    let Some(request) = prepared(&state, scope, payload.clone(), &out).await else {
         return;
     };
+    run_prepared(state, scope, payload, request, out).await;
+}
+
+/// [`run`] for a request that [`prepare`] made from `payload` already.
+pub(in crate::graphql) async fn run_prepared(
+    state: AppState,
+    scope: Scope,
+    payload: OperationPayload,
+    mut request: Request,
+    out: Results,
+) {
     let shared = request
         .parsed_query()
         .is_ok_and(|document| shared::shareable(document, payload.operation_name.as_deref()));
@@ -133,8 +144,9 @@ pub(super) fn event_for(limits: &Limits, response: async_graphql::Response, firs
     Event::Next(result_text(&response))
 }
 
-/// The request as HTTP would run it: its limits, the key's scope, fresh loaders.
-fn prepare(
+/// The request as HTTP would run it: its limits, the key's scope, fresh loaders. The error
+/// carries its `extensions.code`.
+pub(in crate::graphql) fn prepare(
     state: &AppState,
     scope: Scope,
     payload: OperationPayload,

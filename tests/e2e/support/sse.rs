@@ -3,7 +3,8 @@
 //! rather than through a library's leniency.
 //!
 //! ```ignore
-//! let mut stream = SseStream::post(&app, None, "subscription { events { position } }", json!({})).await;
+//! let query = "subscription { events { position } }";
+//! let mut stream = SseStream::post(&app, None, query, json!({})).await;
 //! let results = stream.collect_next(1, WAIT).await;
 //! ```
 

@@ -174,7 +174,8 @@ pub struct Config {
     )]
     pub store_max_connections: u32,
 
-    /// The most GraphQL WebSocket connections open at once; an upgrade past it is answered 503.
+    /// The most GraphQL WebSocket connections and SSE streams (`/graphql/stream`) open at once,
+    /// counted together; one more is answered 503.
     #[arg(
         long,
         env = "WS_MAX_CONNECTIONS",
@@ -199,14 +200,15 @@ pub struct Config {
     pub ws_init_timeout: Duration,
 
     /// How often the server sends its keep-alive on an acknowledged WebSocket connection: a
-    /// `ping` (graphql-transport-ws) or a `ka` (legacy graphql-ws).
+    /// `ping` (graphql-transport-ws) or a `ka` (legacy graphql-ws); on an SSE stream, a `:`
+    /// comment line.
     #[arg(long, env = "WS_KEEP_ALIVE", default_value = "15s", value_parser = parse_period, global = true)]
     pub ws_keep_alive: Duration,
 
     /// How long one write to a WebSocket client may make no progress before the connection is
-    /// closed with 1008. Meanwhile a client that stops reading costs at most 64 results (32
-    /// queued, 32 being written) plus one per operation; it resumes with `afterPosition` after
-    /// reconnecting.
+    /// closed with 1008; an SSE stream is ended and its connection dropped. Meanwhile a client
+    /// that stops reading costs at most 64 results (32 queued, 32 being written) plus one per
+    /// operation; it resumes with `afterPosition` after reconnecting.
     #[arg(long, env = "WS_SEND_TIMEOUT", default_value = "30s", value_parser = parse_period, global = true)]
     pub ws_send_timeout: Duration,
 

@@ -3,7 +3,8 @@
 //! Output types live in [`types`] and convert from the storage models; resolvers call the store,
 //! never sea-orm. Nested lists go through the batched loaders of [`loaders`]. The HTTP side
 //! follows the GraphQL-over-HTTP specification ([`http`]); subscriptions (and queries) also run
-//! over WebSocket ([`ws`]).
+//! over WebSocket ([`ws`]) and, for clients that cannot use WebSockets, over Server-Sent Events
+//! at `/graphql/stream` ([`sse`]).
 
 pub mod auth;
 mod cache;
@@ -15,6 +16,7 @@ mod loaders;
 mod prefetch;
 mod query;
 mod scalars;
+mod sse;
 pub(crate) mod subscription;
 mod types;
 pub mod ws;
@@ -72,6 +74,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/graphql", get(http::get).post(http::post))
         .route("/graphql/ws", get(ws::handler))
+        .route("/graphql/stream", get(sse::get).post(sse::post))
         .route("/graphql/assets/{file}", get(graphiql::asset))
 }
 

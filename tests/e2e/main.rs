@@ -28,6 +28,7 @@ mod rebuild;
 mod replicas;
 mod shared_subscriptions;
 mod slow_consumers;
+mod sse;
 mod stats;
 mod subscriptions;
 mod webhooks;

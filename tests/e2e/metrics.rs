@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::support::sse::SseStream;
 use crate::support::ws::{TRANSPORT, WsClient};
 use crate::support::{Backend, KINDS, TestApp, series, spawn_app_with, vendor_example};
 
@@ -54,6 +55,18 @@ async fn the_scrape_counts_what_the_traffic_did(backend: Backend) {
     wait_for(&app, subscribers, 1).await;
     subscriber.complete("s").await;
     wait_for(&app, subscribers, 0).await;
+
+    let streamed = r#"mobiniti_subscribers{transport="sse"}"#;
+    let stream = SseStream::post(
+        &app,
+        None,
+        "subscription Streamed { events { position } }",
+        json!({}),
+    )
+    .await;
+    wait_for(&app, streamed, 1).await;
+    drop(stream);
+    wait_for(&app, streamed, 0).await;
 
     let response = app
         .client
@@ -115,6 +128,7 @@ async fn the_scrape_counts_what_the_traffic_did(backend: Backend) {
     assert_eq!(operations("Broken", "query", "refused"), 1);
     assert_eq!(operations("anonymous", "unknown", "refused"), 1);
     assert_eq!(operations("Live", "subscription", "ok"), 1);
+    assert_eq!(operations("Streamed", "subscription", "ok"), 1);
 
     let max = value(r#"mobiniti_store_connections{state="max"}"#);
     assert_eq!(max, 10, "the default --store-max-connections");

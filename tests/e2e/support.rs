@@ -4,6 +4,7 @@ mod database;
 pub mod process;
 mod proxy;
 mod snapshot;
+pub mod sse;
 pub mod ws;
 
 use std::net::SocketAddr;

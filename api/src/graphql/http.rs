@@ -24,9 +24,10 @@ mod document;
 mod media;
 
 pub(crate) use document::operation_type;
+pub(super) use media::{Media, accepted};
 
 use document::count_aliases;
-use media::{Media, accepts_html, check_content_type, negotiate};
+use media::{accepts_html, check_content_type, negotiate};
 
 use super::Scope;
 use super::auth::Refusal;
@@ -65,10 +66,10 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The request's parameters, from the query string or the JSON body.
 #[derive(Debug, Default)]
-struct Params {
-    query: Option<String>,
-    operation_name: Option<String>,
-    variables: Option<Map<String, Value>>,
+pub(super) struct Params {
+    pub query: Option<String>,
+    pub operation_name: Option<String>,
+    pub variables: Option<Map<String, Value>>,
 }
 
 /// `GET /graphql`: a query in the query string, GraphiQL for a browser, or a WebSocket.
@@ -91,20 +92,32 @@ pub async fn get(
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
+    match params_of_query(&raw) {
+        Ok(params) => execute(&state, &headers, media, params, true).await,
+        Err(message) => bad_request(media, message),
+    }
+}
+
+/// The parameters of a GET query string; the error says what is wrong with them.
+pub(super) fn params_of_query(raw: &str) -> Result<Params, String> {
     let mut params = Params::default();
-    for (name, value) in pairs {
+    for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
         match name.as_ref() {
             "query" => params.query = Some(value.into_owned()),
             "operationName" => params.operation_name = Some(value.into_owned()),
-            // A JSON object, or `null` for none.
-            "variables" => match serde_json::from_str(&value) {
-                Ok(variables) => params.variables = variables,
-                Err(_) => return bad_request(media, "`variables` must be a JSON object"),
-            },
+            // JSON objects, or `null` for none.
+            "variables" => {
+                params.variables = serde_json::from_str(&value)
+                    .map_err(|_| "`variables` must be a JSON object".to_owned())?;
+            }
+            "extensions" => {
+                serde_json::from_str::<Option<Map<String, Value>>>(&value)
+                    .map_err(|_| "`extensions` must be a JSON object".to_owned())?;
+            }
             _ => {}
         }
     }
-    execute(&state, &headers, media, params, true).await
+    Ok(params)
 }
 
 /// `POST /graphql`: the request as a JSON object.
@@ -112,13 +125,26 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
-    if let Err(message) = check_content_type(&headers) {
-        return refuse(
+    match params_of_post(media, &headers, body).await {
+        Ok(params) => execute(&state, &headers, media, params, false).await,
+        Err(refusal) => refusal,
+    }
+}
+
+/// The parameters of a POST, or the answer to one that is not a JSON object within the size
+/// limit (415, 413, 400), in `media`.
+pub(super) async fn params_of_post(
+    media: Media,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Params, Response> {
+    if let Err(message) = check_content_type(headers) {
+        return Err(refuse(
             Media::Json,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             code::BAD_REQUEST,
             message,
-        );
+        ));
     }
     // Read here rather than by the `Bytes` extractor, whose own (larger) limit answers in plain
     // text. The only other failure is a client that went away, which gets no answer anyway.
@@ -126,19 +152,16 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
             let message = format!("the request body is over {MAX_BODY_BYTES} bytes");
-            return too_large(media, message);
+            return Err(too_large(media, message));
         }
         // The client went away: nobody to answer.
-        Err(BodyError::Unreadable(message)) => return bad_request(media, message),
+        Err(BodyError::Unreadable(message)) => return Err(bad_request(media, message)),
     };
-    match params_of(&body) {
-        Ok(params) => execute(&state, &headers, media, params, false).await,
-        Err(message) => bad_request(media, message),
-    }
+    params_of_body(&body).map_err(|message| bad_request(media, message))
 }
 
 /// The parameters of a POST body; the error says what is wrong with it.
-fn params_of(body: &[u8]) -> Result<Params, String> {
+fn params_of_body(body: &[u8]) -> Result<Params, String> {
     let mut object = match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(object)) => object,
         Ok(Value::Array(_)) => return Err(BATCH_REFUSED.into()),
@@ -353,7 +376,7 @@ fn not_acceptable() -> Response {
     )
 }
 
-fn reply(media: Media, status: StatusCode, body: &impl Serialize) -> Response {
+pub(super) fn reply(media: Media, status: StatusCode, body: &impl Serialize) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     reply_bytes(media, status, Bytes::from(bytes))
 }
@@ -377,11 +400,11 @@ fn request_error(media: Media, errors: Vec<ServerError>) -> Response {
 }
 
 /// A request that is not a well-formed GraphQL-over-HTTP request: always 400.
-fn bad_request(media: Media, message: impl Into<String>) -> Response {
+pub(super) fn bad_request(media: Media, message: impl Into<String>) -> Response {
     refuse(media, StatusCode::BAD_REQUEST, code::BAD_REQUEST, message)
 }
 
-fn refuse(
+pub(super) fn refuse(
     media: Media,
     status: StatusCode,
     error_code: &'static str,
@@ -395,7 +418,7 @@ fn refuse(
     )
 }
 
-fn too_large(media: Media, message: String) -> Response {
+pub(super) fn too_large(media: Media, message: String) -> Response {
     refuse(
         media,
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -404,7 +427,7 @@ fn too_large(media: Media, message: String) -> Response {
     )
 }
 
-fn unauthenticated(media: Media, refusal: Refusal) -> Response {
+pub(super) fn unauthenticated(media: Media, refusal: Refusal) -> Response {
     let message = match refusal {
         Refusal::Missing => "this API needs a key: send Authorization: Bearer <key>",
         Refusal::Wrong => "the API key is not valid",

@@ -6,7 +6,8 @@
 //! Written by hand over `Schema::execute_stream`: async-graphql's own WebSocket handling departs
 //! from graphql-transport-ws (its close codes and its answers to a malformed message).
 //!
-//! Every connection is bounded: at most `--ws-max-connections` at once (more are answered 503),
+//! Every connection is bounded: at most `--ws-max-connections` at once, GraphQL over SSE streams
+//! ([`super::sse`]) included (more are answered 503),
 //! `--ws-max-subscriptions` operations on each, and a fixed amount of memory per connection (see
 //! [`connection`]). A client that stops reading is disconnected after `--ws-send-timeout`.
 //!
@@ -17,8 +18,8 @@
 mod close;
 mod connection;
 mod legacy;
-mod message;
-mod operation;
+pub(super) mod message;
+pub(super) mod operation;
 pub mod shared;
 mod transport;
 
@@ -29,7 +30,7 @@ use axum::extract::State;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::AppState;
 use crate::error::error_response;
@@ -84,6 +85,20 @@ impl WebSockets {
     /// The shared executions of identical live subscriptions.
     pub fn groups(&self) -> &shared::Groups {
         &self.groups
+    }
+
+    pub(super) fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// A connection slot, held until the connection ends; `None` when all are taken.
+    pub(super) fn slot(&self) -> Option<OwnedSemaphorePermit> {
+        self.slots.clone().try_acquire_owned().ok()
+    }
+
+    /// Turns true when the server shuts down.
+    pub(super) fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.clone()
     }
 }
 
@@ -140,9 +155,7 @@ enum UpgradeError {
     )]
     UnknownSubprotocol(String),
     /// 503: `--ws-max-connections` are open.
-    #[error(
-        "{0} WebSocket connections are open, the most allowed (--ws-max-connections); retry later"
-    )]
+    #[error("{}", too_many_connections(*.0))]
     TooManyConnections(usize),
     /// The rejection's own status (400, 405, …): not a well-formed WebSocket upgrade.
     #[error("{0}; this path takes WebSocket upgrades (graphql-transport-ws or graphql-ws) only")]
@@ -165,6 +178,14 @@ impl IntoResponse for UpgradeError {
         }
         error_response(status, code, self.to_string())
     }
+}
+
+/// Why a connection was refused when `max` are open.
+pub(super) fn too_many_connections(max: usize) -> String {
+    format!(
+        "{max} connections (WebSocket and SSE) are open, the most allowed (--ws-max-connections); \
+         retry later"
+    )
 }
 
 /// `GET /graphql/ws`: WebSocket upgrades only.
@@ -198,7 +219,7 @@ pub(super) fn accept(state: AppState, headers: &HeaderMap, upgrade: WebSocketUpg
         Err(refusal) => return refusal.into_response(),
     };
     let sockets = state.websockets.clone();
-    let Ok(slot) = sockets.slots.clone().try_acquire_owned() else {
+    let Some(slot) = sockets.slot() else {
         return UpgradeError::TooManyConnections(sockets.settings.max_connections).into_response();
     };
     // Kept for `connection_init`, which may carry the key instead.

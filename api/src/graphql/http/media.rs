@@ -3,13 +3,13 @@
 use axum::http::{HeaderMap, header};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Media {
+pub(in crate::graphql) enum Media {
     GraphqlResponseJson,
     Json,
 }
 
 impl Media {
-    pub(super) fn content_type(self) -> &'static str {
+    pub(in crate::graphql) fn content_type(self) -> &'static str {
         match self {
             Self::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
             Self::Json => "application/json; charset=utf-8",
@@ -19,7 +19,7 @@ impl Media {
 
 /// The media ranges `Accept` lists, in order, lowercased and without parameters; `None` when
 /// there is no (readable) `Accept`.
-pub(super) fn accepted(headers: &HeaderMap) -> Option<impl Iterator<Item = String>> {
+pub(in crate::graphql) fn accepted(headers: &HeaderMap) -> Option<impl Iterator<Item = String>> {
     let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
     Some(accept.split(',').map(|range| {
         let essence = range.split(';').next().unwrap_or_default();

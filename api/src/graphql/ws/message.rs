@@ -48,9 +48,15 @@ pub(super) enum ServerMessage {
 
 /// An operation's id: a non-empty string chosen by the client.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(super) struct Id(String);
+pub(in crate::graphql) struct Id(String);
 
 impl Id {
+    /// The id of the one operation of a connection that runs no other (a GraphQL over SSE
+    /// stream), where no client names it.
+    pub(in crate::graphql) fn only() -> Self {
+        Self("1".to_owned())
+    }
+
     pub(super) fn as_str(&self) -> &str {
         &self.0
     }
@@ -69,7 +75,7 @@ impl<'de> Deserialize<'de> for Id {
 /// The operation of a `subscribe` (legacy: `start`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct OperationPayload {
+pub(in crate::graphql) struct OperationPayload {
     pub query: String,
     #[serde(default)]
     pub operation_name: Option<String>,

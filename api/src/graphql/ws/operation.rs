@@ -24,7 +24,7 @@ const TOO_MANY_SUBSCRIPTIONS: &str = "TOO_MANY_SUBSCRIPTIONS";
 
 /// What an operation has to say.
 #[derive(Debug, Clone)]
-pub(super) enum Event {
+pub(in crate::graphql) enum Event {
     /// A result, `{data, errors}`, encoded.
     Next(Arc<str>),
     /// The operation could not run; it is over.
@@ -35,7 +35,7 @@ pub(super) enum Event {
 
 /// An event of one run of an operation.
 #[derive(Debug)]
-pub(super) struct Outcome {
+pub(in crate::graphql) struct Outcome {
     pub id: Id,
     pub serial: u64,
     pub event: Event,
@@ -43,14 +43,14 @@ pub(super) struct Outcome {
 
 /// Where one operation's events go: the connection's queue, tagged with the operation.
 #[derive(Debug)]
-pub(super) struct Results {
+pub(in crate::graphql) struct Results {
     id: Id,
     serial: u64,
     queue: mpsc::Sender<Outcome>,
 }
 
 impl Results {
-    pub(super) fn new(id: Id, serial: u64, queue: mpsc::Sender<Outcome>) -> Self {
+    pub(in crate::graphql) fn new(id: Id, serial: u64, queue: mpsc::Sender<Outcome>) -> Self {
         Self { id, serial, queue }
     }
 
@@ -69,18 +69,31 @@ impl Results {
 /// subscription from now joins the group of identical ones ([`shared`]) while it keeps up.
 pub(super) async fn run(state: AppState, scope: Scope, payload: OperationPayload, out: Results) {
     let name = payload.operation_name.as_deref();
-    let Some(mut request) = prepared(&state, scope, payload.clone(), &out).await else {
+    let Some(request) = prepared(&state, scope, payload.clone(), &out).await else {
         StreamedOperation::new(&state.metrics, name, None).refused();
         return;
     };
+    run_prepared(state, scope, payload, request, out, Transport::WebSocket).await;
+}
+
+/// [`run`] for a request that [`prepare`] made from `payload` already.
+pub(in crate::graphql) async fn run_prepared(
+    state: AppState,
+    scope: Scope,
+    payload: OperationPayload,
+    mut request: Request,
+    out: Results,
+    transport: Transport,
+) {
+    let name = payload.operation_name.as_deref();
     let Ok(document) = request.parsed_query() else {
         return;
     };
     let kind = operation_type(document, name);
     let counted_name = operation_name(document, name);
     let mut counter = StreamedOperation::new(&state.metrics, counted_name, kind);
-    let _live = (kind == Some(OperationType::Subscription))
-        .then(|| state.metrics.subscriber(Transport::WebSocket));
+    let _live =
+        (kind == Some(OperationType::Subscription)).then(|| state.metrics.subscriber(transport));
     if !shared::shareable(document, name) {
         return alone(&state, request, &out, &mut counter).await;
     }
@@ -156,8 +169,9 @@ pub(super) fn event_for(limits: &Limits, response: async_graphql::Response, firs
     Event::Next(result_text(&response))
 }
 
-/// The request as HTTP would run it: its limits, the key's scope, fresh loaders.
-fn prepare(
+/// The request as HTTP would run it: its limits, the key's scope, fresh loaders. The error
+/// carries its `extensions.code`.
+pub(in crate::graphql) fn prepare(
     state: &AppState,
     scope: Scope,
     payload: OperationPayload,

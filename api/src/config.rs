@@ -37,6 +37,10 @@ pub enum Command {
     ReplayQuarantine,
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Print the six webhook URLs to paste into Mobiniti, for the address given by
+    /// `--public-url` (the one Mobiniti reaches), with the token in force; generates and keeps
+    /// the token on first use, as `serve` does.
+    Urls,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -74,7 +78,7 @@ pub struct Config {
 
     /// The base URL Mobiniti reaches this service at, for the webhook URLs printed at start-up
     /// (for example https://hooks.example.com). Default: the listen address.
-    #[arg(long, env = "PUBLIC_URL", global = true)]
+    #[arg(long, env = "PUBLIC_URL", value_parser = parse_public_url, global = true)]
     pub public_url: Option<String>,
 
     /// The region of phone numbers written without a country code (ISO 3166-1 alpha-2).
@@ -325,4 +329,22 @@ mod tests {
         assert_eq!(cli.config.ws_keep_alive, Duration::from_millis(250));
         assert!(Cli::try_parse_from(["mobiniti-events", "--ws-keep-alive", "0s"]).is_err());
     }
+}
+
+/// An `http://` or `https://` URL with a host, as Mobiniti must be given; a path is kept (a
+/// proxy may serve the service under one), a query string or fragment is refused.
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let uri: axum::http::Uri = text
+        .parse()
+        .map_err(|err| format!("not a URL ({err}); write it as https://hooks.example.com"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err("the URL must start with https:// (or http://)".to_owned());
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err("the URL has no host; write it as https://hooks.example.com".to_owned());
+    }
+    if uri.query().is_some() || text.contains('#') {
+        return Err("the URL must not have a query string or a fragment".to_owned());
+    }
+    Ok(text.trim_end_matches('/').to_owned())
 }

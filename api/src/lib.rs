@@ -138,10 +138,14 @@ pub async fn run(
 
     {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "mobiniti-events is listening on http://{address}")
+        let printed = writeln!(out, "mobiniti-events is listening on http://{address}")
+            .and_then(|()| setup::write_entry_points(&mut out, &format!("http://{address}")))
             .and_then(|()| setup::write_webhook_urls(&mut out, &base_url, &tokens[0], generated))
-            .and_then(|()| out.flush())
-            .context("printing the webhook URLs")?;
+            .and_then(|()| out.flush());
+        // A closed standard output (a supervisor that stopped reading) is no reason not to serve.
+        if let Err(err) = printed {
+            tracing::warn!(error = %err, "the webhook URLs could not be printed; `mobiniti-events urls` prints them");
+        }
     }
 
     let normalizer = config.normalizer();
@@ -188,6 +192,27 @@ pub async fn run(
         .await
         .context("serving HTTP")?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// `mobiniti-events urls`: the webhook URLs for `--public-url` (else the listen address).
+pub async fn print_webhook_urls(config: &Config) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    let (tokens, generated) = webhook_tokens(config, &store).await?;
+    let base_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.listen));
+    let mut out = std::io::stdout().lock();
+    setup::write_webhook_urls(&mut out, &base_url, &tokens[0], generated)
+        .and_then(|()| out.flush())
+        .context("printing the webhook URLs")?;
+    if config.public_url.is_none() {
+        eprintln!(
+            "These URLs use the listen address; Mobiniti needs the public one: \
+             mobiniti-events urls --public-url https://your-host"
+        );
+    }
     Ok(())
 }
 

@@ -43,6 +43,14 @@ pub fn write_webhook_urls(
     Ok(())
 }
 
+/// Where a person goes next: the dashboard, GraphiQL, the metrics.
+pub fn write_entry_points(out: &mut impl Write, base_url: &str) -> io::Result<()> {
+    let base_url = base_url.trim_end_matches('/');
+    writeln!(out, "Dashboard:  {base_url}/")?;
+    writeln!(out, "GraphiQL:   {base_url}/graphql")?;
+    writeln!(out, "Metrics:    {base_url}/metrics")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -302,6 +302,24 @@ impl Config {
     }
 }
 
+/// An `http://` or `https://` URL with a host, as Mobiniti must be given; a path is kept (a
+/// proxy may serve the service under one), a query string or fragment is refused.
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let uri: axum::http::Uri = text
+        .parse()
+        .map_err(|err| format!("not a URL ({err}); write it as https://hooks.example.com"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err("the URL must start with https:// (or http://)".to_owned());
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err("the URL has no host; write it as https://hooks.example.com".to_owned());
+    }
+    if uri.query().is_some() || text.contains('#') {
+        return Err("the URL must not have a query string or a fragment".to_owned());
+    }
+    Ok(text.trim_end_matches('/').to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,22 +347,4 @@ mod tests {
         assert_eq!(cli.config.ws_keep_alive, Duration::from_millis(250));
         assert!(Cli::try_parse_from(["mobiniti-events", "--ws-keep-alive", "0s"]).is_err());
     }
-}
-
-/// An `http://` or `https://` URL with a host, as Mobiniti must be given; a path is kept (a
-/// proxy may serve the service under one), a query string or fragment is refused.
-fn parse_public_url(text: &str) -> Result<String, String> {
-    let uri: axum::http::Uri = text
-        .parse()
-        .map_err(|err| format!("not a URL ({err}); write it as https://hooks.example.com"))?;
-    if !matches!(uri.scheme_str(), Some("http" | "https")) {
-        return Err("the URL must start with https:// (or http://)".to_owned());
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err("the URL has no host; write it as https://hooks.example.com".to_owned());
-    }
-    if uri.query().is_some() || text.contains('#') {
-        return Err("the URL must not have a query string or a fragment".to_owned());
-    }
-    Ok(text.trim_end_matches('/').to_owned())
 }

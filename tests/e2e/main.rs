@@ -20,6 +20,7 @@ mod graphql_dashboard;
 mod group_commit;
 mod hostile_graphql;
 mod log_reads;
+mod logs;
 mod metrics;
 mod outage;
 mod projections;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::graphql::{ApiKey, Limits, ws};
 use crate::logging::LogFormat;
 use crate::phone::{PhoneNormalizer, parse_region};
+use crate::simulate::SimulateArgs;
 use crate::store::StoreOptions;
 use crate::webhooks::WebhookToken;
 use crate::webhooks::category::Keywords;
@@ -23,7 +24,7 @@ pub struct Cli {
     pub config: Config,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand, PartialEq, Eq)]
+#[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
 pub enum Command {
     /// Run the service (the default); applies pending migrations first.
     Serve,
@@ -37,6 +38,8 @@ pub enum Command {
     ReplayQuarantine,
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Send realistic Mobiniti traffic to a running service, to see the dashboard come alive.
+    Simulate(SimulateArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]

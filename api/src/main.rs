@@ -34,6 +34,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             print!("{}", api::graphql::sdl());
             Ok(())
         }
+        Command::Simulate(args) => api::simulate::run(&cli.config, &args).await,
     }
 }
 

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::graphql::{ApiKey, Limits, ws};
 use crate::logging::LogFormat;
 use crate::phone::{PhoneNormalizer, parse_region};
+use crate::simulate::SimulateArgs;
 use crate::store::StoreOptions;
 use crate::webhooks::WebhookToken;
 use crate::webhooks::category::Keywords;
@@ -23,7 +24,7 @@ pub struct Cli {
     pub config: Config,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand, PartialEq, Eq)]
+#[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
 pub enum Command {
     /// Run the service (the default); applies pending migrations first.
     Serve,
@@ -41,6 +42,8 @@ pub enum Command {
     /// `--public-url` (the one Mobiniti reaches), with the token in force; generates and keeps
     /// the token on first use, as `serve` does.
     Urls,
+    /// Send realistic Mobiniti traffic to a running service, to see the dashboard come alive.
+    Simulate(SimulateArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]

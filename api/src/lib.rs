@@ -14,6 +14,8 @@
 //! - [`graphql`]: the GraphQL API over the store, over HTTP and WebSocket.
 //! - [`health`]: liveness and readiness; [`metrics`]: Prometheus metrics.
 //! - [`dashboard`]: the live dashboard page at `/`, a client of the GraphQL API.
+//! - [`simulate`]: the `simulate` command, a client of the webhooks: realistic traffic for a
+//!   running service.
 //!
 //! [`app`] builds the router from a state; [`run`] serves it on a listener until a shutdown
 //! signal, which is what the binary and the tests both start.
@@ -31,6 +33,7 @@ pub mod phone;
 mod quarantine_replay;
 mod rebuild;
 pub mod setup;
+pub mod simulate;
 pub mod store;
 pub mod stream;
 pub mod webhooks;

@@ -35,6 +35,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Urls => api::print_webhook_urls(&cli.config).await,
+        Command::Simulate(args) => api::simulate::run(&cli.config, &args).await,
     }
 }
 

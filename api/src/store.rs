@@ -24,7 +24,7 @@ use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use tokio::sync::Notify;
 
 pub use append::{Appended, NOTIFY_CHANNEL, NewEvent};
-pub use connect::StoreOptions;
+pub use connect::{StoreOptions, redact_password};
 pub use group_commit::{BatchSettings, GroupCommit};
 pub use page::{Page, PageError, PageRequest};
 pub use quarantine::Quarantined;

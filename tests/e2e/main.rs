@@ -28,6 +28,7 @@ mod quarantine_replay;
 mod rebuild;
 mod replicas;
 mod shared_subscriptions;
+mod simulate;
 mod slow_consumers;
 mod sse;
 mod stats;

@@ -31,6 +31,25 @@ pub struct StoreOptions {
     pub max_connections: u32,
 }
 
+impl StoreOptions {
+    /// The same store opened for reading only: a SQLite file is opened `mode=ro`, so a
+    /// missing file is an error rather than created. PostgreSQL URLs are kept; the caller
+    /// only reads.
+    pub fn read_only(mut self) -> Self {
+        if !self.url.starts_with("sqlite:") {
+            return self;
+        }
+        let (path, query) = self.url.split_once('?').unwrap_or((&self.url, ""));
+        let mut parameters: Vec<&str> = query
+            .split('&')
+            .filter(|parameter| !parameter.is_empty() && !parameter.starts_with("mode="))
+            .collect();
+        parameters.push("mode=ro");
+        self.url = format!("{path}?{}", parameters.join("&"));
+        self
+    }
+}
+
 impl Store {
     /// Opens a pool on the store. Runs no migration: call [`Store::migrate`].
     pub async fn connect(options: &StoreOptions) -> Result<Self, StoreError> {
@@ -137,7 +156,31 @@ pub fn redact_password(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_password;
+    use super::*;
+
+    fn read_only(url: &str) -> String {
+        StoreOptions {
+            url: url.to_owned(),
+            timeout: Duration::from_secs(1),
+            max_connections: 1,
+        }
+        .read_only()
+        .url
+    }
+
+    #[test]
+    fn read_only_opens_sqlite_files_without_creating_them() {
+        assert_eq!(
+            read_only("sqlite://mobiniti-events.db?mode=rwc"),
+            "sqlite://mobiniti-events.db?mode=ro"
+        );
+        assert_eq!(read_only("sqlite://a.db"), "sqlite://a.db?mode=ro");
+        assert_eq!(
+            read_only("sqlite:///tmp/a.db?cache=shared&mode=rwc"),
+            "sqlite:///tmp/a.db?cache=shared&mode=ro"
+        );
+        assert_eq!(read_only("postgres://u@h/db"), "postgres://u@h/db");
+    }
 
     #[test]
     fn passwords_are_removed_from_urls() {

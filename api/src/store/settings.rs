@@ -32,4 +32,13 @@ impl Store {
         let created = stored == candidate;
         Ok((stored, created))
     }
+
+    /// The stored webhook token, if `serve` generated one; never writes. For clients of a
+    /// running service on the same store, such as `simulate`.
+    pub async fn webhook_token(&self) -> Result<Option<String>, StoreError> {
+        Ok(settings::Entity::find_by_id(WEBHOOK_TOKEN.to_owned())
+            .one(&self.db)
+            .await?
+            .map(|row| row.value))
+    }
 }

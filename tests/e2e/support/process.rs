@@ -32,6 +32,21 @@ impl ServiceProcess {
         flags: &[&str],
         log: Option<std::fs::File>,
     ) -> Self {
+        Self::spawn(database_url, Some(TOKEN), flags, log).await
+    }
+
+    /// Starts it without `--webhook-token`: it uses the token kept in the store, generated on
+    /// the first start.
+    pub async fn start_with_stored_token(database_url: &str) -> Self {
+        Self::spawn(database_url, None, &[], None).await
+    }
+
+    async fn spawn(
+        database_url: &str,
+        token: Option<&str>,
+        flags: &[&str],
+        log: Option<std::fs::File>,
+    ) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mobiniti-events"));
         for name in [
             "DATABASE_URL",
@@ -50,7 +65,12 @@ impl ServiceProcess {
                 "--listen",
                 "127.0.0.1:0",
             ])
-            .args(["--webhook-token", TOKEN])
+            .args(
+                token
+                    .map(|token| ["--webhook-token", token])
+                    .into_iter()
+                    .flatten(),
+            )
             .args(flags)
             .stdout(Stdio::piped())
             .stderr(log.map_or_else(Stdio::null, Stdio::from))

@@ -5,15 +5,21 @@ use clap::Parser;
 use tokio::net::TcpListener;
 
 use api::config::{Cli, Command, Config};
+use api::logging::LogFormat;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    api::logging::init(cli.config.log_format);
+    let format = cli.config.log_format;
+    api::logging::init(format);
     match execute(cli).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
+        // Once, where the reader looks: a log pipeline reads JSON lines, a person one sentence.
+        Err(err) if format == LogFormat::Json => {
             tracing::error!("{err:#}");
+            ExitCode::FAILURE
+        }
+        Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }

@@ -7,12 +7,11 @@
 //
 // SCREENSHOT=<file.png> saves a full-page screenshot at the end; COLOR_SCHEME=dark takes it dark.
 
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
+import { startService, stopService } from './service.mjs';
 
 const binary = process.argv[2];
 if (!binary) {
@@ -30,44 +29,15 @@ function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-/** Starts the service on port 0 with a fresh SQLite file; resolves once it says where it is. */
-async function startService(dir, listen = '127.0.0.1:0') {
-  const env = { ...process.env };
-  for (const name of ['API_KEYS', 'DATABASE_URL', 'LISTEN_ADDR', 'WEBHOOK_TOKEN', 'PUBLIC_URL']) delete env[name];
-  const child = spawn(
-    binary,
-    [
-      'serve',
-      '--listen', listen,
-      '--database-url', `sqlite://${join(dir, 'dashboard.db')}?mode=rwc`,
-      '--webhook-token', TOKEN,
-      '--api-key', `read:${KEY}`,
-    ],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the service did not start:\n${stderr}`)), 20_000);
-    child.on('exit', (code) => reject(new Error(`the service exited with ${code}:\n${stderr}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const found = line.match(/^mobiniti-events is listening on (http:\/\/\S+)$/);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found[1]);
-      }
-    });
-  });
-  return { child, base };
-}
-
-async function stopService(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  process.kill(child.pid, 'SIGTERM');
-  const timer = setTimeout(() => process.kill(child.pid, 'SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
+/** Starts the service on `listen` with a fresh SQLite file and an API key. */
+function startDashboardService(dir, listen = '127.0.0.1:0') {
+  const args = [
+    '--listen', listen,
+    '--database-url', `sqlite://${join(dir, 'dashboard.db')}?mode=rwc`,
+    '--webhook-token', TOKEN,
+    '--api-key', `read:${KEY}`,
+  ];
+  return startService(binary, args, dir);
 }
 
 async function deliver(base, kind, body) {
@@ -181,11 +151,11 @@ async function run(dir, browser) {
   outage = true;
   await stopService(service.child);
   await page.locator('#connection[data-state="reconnecting"]').waitFor();
-  const other = await startService(dir);
+  const other = await startDashboardService(dir);
   const after = `while the page was away ${Date.now()}`;
   await deliver(other.base, 'inbound-message', JSON.stringify({ ...inbound, message: after, received_at: new Date().toISOString() }));
   await stopService(other.child);
-  service = await startService(dir, origin.host);
+  service = await startDashboardService(dir, origin.host);
   await page.locator('#inbox li').first().filter({ hasText: after }).waitFor({ timeout: 3 * LIVE_TIMEOUT_MS });
   await page.locator('#connection[data-state="live"]').waitFor();
   outage = false;
@@ -231,7 +201,7 @@ async function run(dir, browser) {
 const dir = await mkdtemp(join(tmpdir(), 'mobiniti-events-dashboard-'));
 let browser;
 try {
-  service = await startService(dir);
+  service = await startDashboardService(dir);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [

@@ -7,12 +7,11 @@
 //
 // SCREENSHOT=<file.png> saves the dashboard at the end (the README's picture, docs/dashboard.png).
 
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
+import { runBinary, startService, stopService } from './service.mjs';
 
 const binary = process.argv[2];
 if (!binary) {
@@ -26,47 +25,9 @@ function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-/** The binary in `dir` with none of the service's settings from this environment. */
-function run(dir, args) {
-  const env = { ...process.env };
-  for (const name of Object.keys(env)) {
-    if (/^(API_KEYS|DATABASE_URL|LISTEN_ADDR|WEBHOOK_TOKEN|PUBLIC_URL|SIMULATE_|LOG_FORMAT)/.test(name)) {
-      delete env[name];
-    }
-  }
-  return spawn(binary, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-async function serve(dir) {
-  const child = run(dir, ['--listen', '127.0.0.1:0']);
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the service did not start:\n${stderr}`)), 20_000);
-    child.on('exit', (code) => reject(new Error(`the service exited with ${code}:\n${stderr}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const found = line.match(/^Dashboard:\s+(http:\/\/\S+)\/$/);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found[1]);
-      }
-    });
-  });
-  return { child, base };
-}
-
-async function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  process.kill(child.pid, 'SIGTERM');
-  const timer = setTimeout(() => process.kill(child.pid, 'SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** Runs `simulate` to its end; resolves with its standard output, rejects on a failure. */
 function simulate(dir, base) {
-  const child = run(dir, ['simulate', '--target', base, '--contacts', String(CONTACTS), '--rate', '40', '--seed', '11']);
+  const child = runBinary(binary, ['simulate', '--target', base, '--contacts', String(CONTACTS), '--rate', '40', '--seed', '11'], dir);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -93,7 +54,7 @@ const dir = await mkdtemp(join(tmpdir(), 'mobiniti-events-quickstart-'));
 let service;
 let browser;
 try {
-  service = await serve(dir);
+  service = await startService(binary, ['--listen', '127.0.0.1:0'], dir);
   const { base } = service;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -147,6 +108,6 @@ try {
   process.exitCode = 1;
 } finally {
   await browser?.close();
-  if (service) await stop(service.child);
+  if (service) await stopService(service.child);
   await rm(dir, { recursive: true, force: true });
 }

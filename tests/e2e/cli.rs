@@ -7,26 +7,13 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
+use crate::support::process::binary;
 use crate::support::vendor_example;
-
-const BINARY: &str = env!("CARGO_BIN_EXE_mobiniti-events");
 
 /// The binary in `dir`, with none of the service's settings taken from the test's environment.
 fn command(dir: &Path) -> Command {
-    let mut command = Command::new(BINARY);
+    let mut command = binary();
     command.current_dir(dir).kill_on_drop(true);
-    for name in [
-        "DATABASE_URL",
-        "LISTEN_ADDR",
-        "WEBHOOK_TOKEN",
-        "PUBLIC_URL",
-        "DEFAULT_REGION",
-        "WEBHOOK_BODY_LIMIT",
-        "STORE_TIMEOUT",
-        "LOG_FORMAT",
-    ] {
-        command.env_remove(name);
-    }
     command
 }
 

@@ -5,29 +5,13 @@ use std::path::Path;
 use std::process::Output;
 
 use serde_json::{Value, json};
-use tokio::process::Command;
 
 use crate::support::TOKEN;
-use crate::support::process::ServiceProcess;
+use crate::support::process::{ServiceProcess, binary};
 
 /// `mobiniti-events simulate ARGS` in `dir`, none of its settings taken from the environment.
 async fn simulate(dir: &Path, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mobiniti-events"));
-    for name in [
-        "DATABASE_URL",
-        "LISTEN_ADDR",
-        "WEBHOOK_TOKEN",
-        "API_KEYS",
-        "LOG_FORMAT",
-        "SIMULATE_TARGET",
-        "SIMULATE_CONTACTS",
-        "SIMULATE_RATE",
-        "SIMULATE_SEED",
-        "SIMULATE_CAMPAIGNS",
-    ] {
-        command.env_remove(name);
-    }
-    let run = command
+    let run = binary()
         .current_dir(dir)
         .arg("simulate")
         .args(args)

@@ -10,6 +10,30 @@ use tokio::process::{Child, Command};
 
 use super::TOKEN;
 
+/// The built binary, with none of its settings taken from the test's environment.
+pub fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mobiniti-events"));
+    for name in [
+        "DATABASE_URL",
+        "LISTEN_ADDR",
+        "WEBHOOK_TOKEN",
+        "PUBLIC_URL",
+        "API_KEYS",
+        "DEFAULT_REGION",
+        "WEBHOOK_BODY_LIMIT",
+        "STORE_TIMEOUT",
+        "LOG_FORMAT",
+        "SIMULATE_TARGET",
+        "SIMULATE_CONTACTS",
+        "SIMULATE_RATE",
+        "SIMULATE_SEED",
+        "SIMULATE_CAMPAIGNS",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
 pub struct ServiceProcess {
     child: Child,
     pub address: SocketAddr,
@@ -47,17 +71,7 @@ impl ServiceProcess {
         flags: &[&str],
         log: Option<std::fs::File>,
     ) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_mobiniti-events"));
-        for name in [
-            "DATABASE_URL",
-            "LISTEN_ADDR",
-            "WEBHOOK_TOKEN",
-            "API_KEYS",
-            "LOG_FORMAT",
-        ] {
-            command.env_remove(name);
-        }
-        let mut child = command
+        let mut child = binary()
             .args([
                 "serve",
                 "--database-url",

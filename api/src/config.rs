@@ -229,6 +229,16 @@ pub struct Config {
         global = true
     )]
     pub ws_group_buffer: u16,
+
+    /// How long a request body may send nothing before the request is answered 400: a client
+    /// that stalls mid-body does not hold a handler (or shutdown) for ever.
+    #[arg(long, env = "REQUEST_BODY_TIMEOUT", default_value = "30s", value_parser = parse_period, global = true)]
+    pub request_body_timeout: Duration,
+
+    /// On SIGINT or SIGTERM, how long requests and streams in flight have to finish before the
+    /// remaining connections are closed and the process exits.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
+    pub shutdown_timeout: Duration,
 }
 
 /// A duration such as `15s` or `300ms`, more than zero.

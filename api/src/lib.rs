@@ -38,7 +38,7 @@ pub mod store;
 pub mod stream;
 pub mod webhooks;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::io::Write;
 
 use anyhow::Context;
@@ -48,6 +48,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceBuilder;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use quarantine_replay::replay_quarantine;
@@ -74,6 +75,8 @@ pub struct AppState {
     pub websockets: graphql::WebSockets,
     pub auth_guard: auth_guard::AuthGuard,
     pub metrics: metrics::Metrics,
+    /// How long a request body may stall (`--request-body-timeout`).
+    pub request_body_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for AppState {
@@ -101,7 +104,7 @@ pub fn app(state: AppState) -> Router {
             state.metrics.clone(),
             metrics::http::record,
         ))
-        .with_state(state)
+        .with_state(state.clone())
         .layer(
             ServiceBuilder::new()
                 .layer(axum::middleware::map_request(logging::screen_request_id))
@@ -117,7 +120,9 @@ pub fn app(state: AppState) -> Router {
                         )
                     }),
                 )
-                .layer(PropagateRequestIdLayer::new(logging::REQUEST_ID)),
+                .layer(PropagateRequestIdLayer::new(logging::REQUEST_ID))
+                // A stalled body errors in the handler's read, which answers 400.
+                .layer(RequestBodyTimeoutLayer::new(state.request_body_timeout)),
         )
 }
 
@@ -181,19 +186,37 @@ pub async fn run(
         websockets: graphql::WebSockets::new(config.ws_settings(), closing, hub),
         auth_guard: auth_guard::AuthGuard::new(config.guard_settings()),
         metrics,
+        request_body_timeout: config.request_body_timeout,
     };
     // Graceful shutdown does not wait for upgraded connections: each closes itself (1001) on this.
+    let (stopping, stopped) = tokio::sync::oneshot::channel();
     let shutdown = async move {
         shutdown.await;
         close_websockets.send_replace(true);
+        let _ = stopping.send(());
     };
+    let deadline = config.shutdown_timeout;
     tracing::info!(%address, "serving");
     // The peer's address is what failed authentications count against (`auth_guard`).
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
+    let serving = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP")?;
+        .into_future();
+    // A client that stopped reading can hold graceful shutdown for as long as TCP lets it.
+    let overdue = async move {
+        if stopped.await.is_ok() {
+            tokio::time::sleep(deadline).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        served = serving => served.context("serving HTTP")?,
+        () = overdue => tracing::warn!(
+            ?deadline,
+            "connections still open after --shutdown-timeout; closing them"
+        ),
+    }
     tracing::info!("stopped");
     Ok(())
 }

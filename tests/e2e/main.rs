@@ -31,6 +31,7 @@ mod shared_subscriptions;
 mod simulate;
 mod slow_consumers;
 mod sse;
+mod stalls;
 mod stats;
 mod subscriptions;
 mod webhooks;

@@ -35,12 +35,13 @@ pub use rebuild::RebuildReport;
 /// What went wrong in the store, in words an operator can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open the store at {url}: {source}")]
+    #[error("cannot open the store at {url}: {reason}")]
     Connect {
         /// The database URL with any password removed.
         url: String,
-        #[source]
-        source: DbErr,
+        /// What the database itself said: the innermost cause, which the drivers' wrappers
+        /// otherwise repeat once per layer.
+        reason: String,
     },
     #[error("applying the database migrations failed")]
     Migrate(#[source] DbErr),

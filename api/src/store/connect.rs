@@ -50,15 +50,24 @@ impl StoreOptions {
     }
 }
 
+/// The display of the last error in `err`'s chain of sources.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
 impl Store {
     /// Opens a pool on the store. Runs no migration: call [`Store::migrate`].
     pub async fn connect(options: &StoreOptions) -> Result<Self, StoreError> {
         let open = |settings: ConnectOptions| async {
             Database::connect(settings)
                 .await
-                .map_err(|source| StoreError::Connect {
+                .map_err(|err| StoreError::Connect {
                     url: redact_password(&options.url),
-                    source,
+                    reason: root_cause(&err),
                 })
         };
         let mut db = open(connect_options(options, options.max_connections, None)).await?;

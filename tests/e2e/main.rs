@@ -31,6 +31,7 @@ mod shared_subscriptions;
 mod simulate;
 mod slow_consumers;
 mod sse;
+mod sse_slow_consumers;
 mod stalls;
 mod stats;
 mod subscriptions;

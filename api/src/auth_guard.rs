@@ -162,11 +162,30 @@ fn last_forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
     value.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
 }
 
+/// A failed authentication that the answer's status cannot show: a WebSocket's
+/// `connection_init` refused (4403) after its upgrade was answered 101. The middleware hands
+/// one to every request it guards; the connection reports through it.
+#[derive(Debug, Clone)]
+pub struct LateFailure {
+    guard: AuthGuard,
+    client: Option<IpAddr>,
+}
+
+impl LateFailure {
+    pub fn report(&self) {
+        self.guard.failed(self.client, Surface::GraphQl);
+    }
+}
+
 /// The middleware in front of the webhooks and the GraphQL API.
-pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let guard = &state.auth_guard;
     let client = guard.client_of(&request);
     let surface = Surface::of(request.uri().path());
+    request.extensions_mut().insert(LateFailure {
+        guard: guard.clone(),
+        client,
+    });
     if let Some(wait) = client.and_then(|client| guard.wait_for(client)) {
         guard.0.limited.fetch_add(1, Ordering::Relaxed);
         tracing::warn!(client = %client.map(|c| c.to_string()).unwrap_or_default(), "too many failed authentications; answered 429");

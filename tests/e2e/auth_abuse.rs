@@ -102,6 +102,32 @@ async fn wrong_credentials_write_nothing_are_counted_then_limited() {
     assert_eq!(graphql(&app, KEY).await.status(), 200);
 }
 
+/// A key refused in `connection_init` (4403, after the upgrade's 101) counts as a 401 would:
+/// past the limit, the address's next upgrade is answered 429.
+#[tokio::test]
+async fn a_key_refused_over_websocket_counts_against_the_address() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &["--api-key", KEY, "--auth-failure-limit", "2"],
+    )
+    .await;
+    for failures in 1..=2 {
+        let mut client = WsClient::connect(&app, TRANSPORT, None).await;
+        let refused = client
+            .init(Some(
+                json!({ "Authorization": "Bearer wrong-key-over-websocket" }),
+            ))
+            .await;
+        assert_eq!(refused.map_err(|(code, _)| code), Err(4403));
+        let counted = app
+            .metric(r#"mobiniti_auth_failures_total{surface="graphql"}"#)
+            .await;
+        assert_eq!(counted, failures);
+    }
+    let limited = WsClient::try_connect(&app, "/graphql", &[TRANSPORT], &[]).await;
+    assert_eq!(limited.err().map(|refused| refused.status), Some(429));
+}
+
 #[tokio::test]
 async fn behind_a_trusted_proxy_the_forwarded_address_counts() {
     let app = spawn_app_with(

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{ServerError, Variables};
+use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{RawQuery, State};
@@ -35,6 +36,7 @@ use super::cache::{Answer, Key};
 use super::errors::{code, parse_failed, validation_failed};
 use super::{graphiql, ws};
 use crate::AppState;
+use crate::auth_guard::LateFailure;
 use crate::body::{BodyError, read_limited};
 use crate::metrics::graphql::{REFUSED, operation_name as metric_name, outcome, type_label};
 
@@ -77,10 +79,14 @@ pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
+    late_failure: Option<Extension<LateFailure>>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     match upgrade {
-        Ok(upgrade) => return ws::accept(state, &headers, upgrade),
+        Ok(upgrade) => {
+            let late_failure = late_failure.map(|Extension(late)| late);
+            return ws::accept(state, &headers, upgrade, late_failure);
+        }
         Err(rejection) if ws::asks_for_upgrade(&headers) => return ws::refuse(rejection),
         Err(_) => {}
     }

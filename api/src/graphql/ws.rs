@@ -26,6 +26,7 @@ mod transport;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -33,6 +34,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::AppState;
+use crate::auth_guard::LateFailure;
 use crate::error::error_response;
 use crate::stream::Hub;
 use message::{ClientMessage, Invalid, ServerMessage};
@@ -192,10 +194,14 @@ pub(super) fn too_many_connections(max: usize) -> String {
 pub async fn handler(
     State(state): State<AppState>,
     headers: HeaderMap,
+    late_failure: Option<Extension<LateFailure>>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     match upgrade {
-        Ok(upgrade) => accept(state, &headers, upgrade),
+        Ok(upgrade) => {
+            let late_failure = late_failure.map(|Extension(late)| late);
+            accept(state, &headers, upgrade, late_failure)
+        }
         Err(rejection) => refuse(rejection),
     }
 }
@@ -213,7 +219,13 @@ pub(super) fn refuse(rejection: WebSocketUpgradeRejection) -> Response {
 }
 
 /// Takes the upgrade, if a subprotocol fits and a connection slot is free.
-pub(super) fn accept(state: AppState, headers: &HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+/// A `connection_init` with a wrong key is reported through `late_failure`, as a 401 would be.
+pub(super) fn accept(
+    state: AppState,
+    headers: &HeaderMap,
+    upgrade: WebSocketUpgrade,
+    late_failure: Option<LateFailure>,
+) -> Response {
     let protocol = match Protocol::choose(upgrade.requested_protocols()) {
         Ok(protocol) => protocol,
         Err(refusal) => return refusal.into_response(),
@@ -237,7 +249,7 @@ pub(super) fn accept(state: AppState, headers: &HeaderMap, upgrade: WebSocketUpg
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .on_failed_upgrade(|err| tracing::debug!(error = %err, "a WebSocket upgrade failed"))
         .on_upgrade(move |socket| async move {
-            connection::serve(socket, protocol, state, authorization).await;
+            connection::serve(socket, protocol, state, authorization, late_failure).await;
             drop(slot);
         })
 }

@@ -33,6 +33,7 @@ use super::message::{ClientMessage, Id, Invalid, OperationPayload, ServerMessage
 use super::operation::{self, Event, Outcome};
 use super::{Protocol, Settings};
 use crate::AppState;
+use crate::auth_guard::LateFailure;
 use crate::graphql::Scope;
 
 /// Results waiting for the writer, per connection.
@@ -103,6 +104,8 @@ struct Connection {
     state: AppState,
     settings: Arc<Settings>,
     authorization: Option<Authorization>,
+    /// Where a refused key is counted against the client's address (`auth_guard`).
+    late_failure: Option<LateFailure>,
     /// Whether `connection_init` arrived (accepted or not).
     initialised: bool,
     /// The key's scope, once the connection is acknowledged.
@@ -121,6 +124,7 @@ pub(super) async fn serve(
     protocol: Protocol,
     state: AppState,
     authorization: Option<Authorization>,
+    late_failure: Option<LateFailure>,
 ) {
     let settings = state.websockets.settings.clone();
     let (results, queue) = mpsc::channel(QUEUE);
@@ -133,6 +137,7 @@ pub(super) async fn serve(
         state,
         settings,
         authorization,
+        late_failure,
         initialised: false,
         scope: None,
         operations: HashMap::new(),
@@ -212,11 +217,12 @@ impl Connection {
             Some(value) => value.as_str(),
             None => self.authorization.as_ref().map(|header| header.0.as_str()),
         };
-        let scope = self
-            .state
-            .api_keys
-            .scope_of(presented)
-            .map_err(|_| Close::Forbidden)?;
+        let Ok(scope) = self.state.api_keys.scope_of(presented) else {
+            if let Some(late_failure) = &self.late_failure {
+                late_failure.report();
+            }
+            return Err(Close::Forbidden.into());
+        };
         self.scope = Some(scope);
         self.keep_alive.reset();
         self.send(ServerMessage::Ack).await?;

@@ -1,7 +1,8 @@
 //! Failed authentications, counted, and limited per client address.
 //!
-//! Every request answered 401 (a wrong or missing webhook token, a wrong or missing API key)
-//! counts against the address it came from. An address with `--auth-failure-limit` failures in
+//! Every request answered 401 (a wrong or missing webhook token, a wrong or missing API key),
+//! and every WebSocket `connection_init` refused with 4403 ([`LateFailure`]), counts against
+//! the address it came from. An address with `--auth-failure-limit` failures in
 //! `--auth-failure-window` is answered 429, with `Retry-After`, for the rest of that window,
 //! whatever it sends: a guesser learns nothing more, right token or not. Requests from other
 //! addresses are not affected. Behind a proxy every client shares the proxy's address; with

@@ -91,7 +91,7 @@ struct WebhookLabels {
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
+    method: &'static str,
     route: String,
     status: u16,
 }
@@ -172,11 +172,11 @@ impl Metrics {
     }
 
     /// One HTTP request answered, by its route's pattern (never its path: paths carry ids).
-    pub fn request(&self, method: &str, route: &str, status: StatusCode, seconds: f64) {
+    pub fn request(&self, method: &'static str, route: &str, status: StatusCode, seconds: f64) {
         self.0
             .requests
             .get_or_create(&RequestLabels {
-                method: method.to_owned(),
+                method,
                 route: route.to_owned(),
                 status: status.as_u16(),
             })

@@ -9,29 +9,30 @@
 
 use std::sync::Arc;
 
+use async_graphql::Variables;
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{ServerError, Variables};
 use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 mod document;
 mod media;
+mod reply;
 
 pub(crate) use document::operation_type;
 pub(super) use media::{Media, accepted};
+pub(super) use reply::{bad_request, refuse, reply, too_large, unauthenticated};
 
 use document::count_aliases;
 use media::{accepts_html, check_content_type, negotiate};
+use reply::{not_acceptable, reply_bytes, request_error};
 
 use super::Scope;
-use super::auth::Refusal;
 use super::cache::{Answer, Key};
 use super::errors::{code, parse_failed, validation_failed};
 use super::{graphiql, ws};
@@ -371,78 +372,4 @@ pub(crate) fn failed_before_execution(response: &async_graphql::Response) -> boo
     response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|err| err.path.is_empty())
-}
-
-fn not_acceptable() -> Response {
-    refuse(
-        Media::Json,
-        StatusCode::NOT_ACCEPTABLE,
-        code::BAD_REQUEST,
-        "the answer is application/graphql-response+json or application/json; accept one of them",
-    )
-}
-
-pub(super) fn reply(media: Media, status: StatusCode, body: &impl Serialize) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
-    reply_bytes(media, status, Bytes::from(bytes))
-}
-
-fn reply_bytes(media: Media, status: StatusCode, bytes: Bytes) -> Response {
-    // The media type, and the status with it, depend on `Accept`.
-    let headers = [
-        (header::CONTENT_TYPE, media.content_type()),
-        (header::VARY, "Accept"),
-    ];
-    (status, headers, bytes).into_response()
-}
-
-/// Errors found before execution: 400 with the GraphQL response media type, 200 with JSON.
-fn request_error(media: Media, errors: Vec<ServerError>) -> Response {
-    let status = match media {
-        Media::GraphqlResponseJson => StatusCode::BAD_REQUEST,
-        Media::Json => StatusCode::OK,
-    };
-    reply(media, status, &json!({ "errors": errors }))
-}
-
-/// A request that is not a well-formed GraphQL-over-HTTP request: always 400.
-pub(super) fn bad_request(media: Media, message: impl Into<String>) -> Response {
-    refuse(media, StatusCode::BAD_REQUEST, code::BAD_REQUEST, message)
-}
-
-pub(super) fn refuse(
-    media: Media,
-    status: StatusCode,
-    error_code: &'static str,
-    message: impl Into<String>,
-) -> Response {
-    let message = message.into();
-    reply(
-        media,
-        status,
-        &json!({ "errors": [{ "message": message, "extensions": { "code": error_code } }] }),
-    )
-}
-
-pub(super) fn too_large(media: Media, message: String) -> Response {
-    refuse(
-        media,
-        StatusCode::PAYLOAD_TOO_LARGE,
-        code::QUERY_TOO_LARGE,
-        message,
-    )
-}
-
-pub(super) fn unauthenticated(media: Media, refusal: Refusal) -> Response {
-    let message = match refusal {
-        Refusal::Missing => "this API needs a key: send Authorization: Bearer <key>",
-        Refusal::Wrong => "the API key is not valid",
-    };
-    let refusal = refuse(
-        media,
-        StatusCode::UNAUTHORIZED,
-        code::UNAUTHENTICATED,
-        message,
-    );
-    ([(header::WWW_AUTHENTICATE, "Bearer")], refusal).into_response()
 }

@@ -53,6 +53,13 @@ async fn the_scrape_counts_what_the_traffic_did(backend: Backend) {
     subscriber.subscribe("s", live, json!({})).await;
     let subscribers = r#"mobiniti_subscribers{transport="websocket"}"#;
     wait_for(&app, subscribers, 1).await;
+    // Counted once it has started, which may be a moment after the gauge moved.
+    let started = |name: &str| {
+        format!(
+            r#"mobiniti_graphql_operations_total{{operation="{name}",type="subscription",outcome="ok"}}"#
+        )
+    };
+    wait_for(&app, &started("Live"), 1).await;
     subscriber.complete("s").await;
     wait_for(&app, subscribers, 0).await;
 
@@ -65,6 +72,7 @@ async fn the_scrape_counts_what_the_traffic_did(backend: Backend) {
     )
     .await;
     wait_for(&app, streamed, 1).await;
+    wait_for(&app, &started("Streamed"), 1).await;
     drop(stream);
     wait_for(&app, streamed, 0).await;
 

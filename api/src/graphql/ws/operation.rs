@@ -86,15 +86,23 @@ pub(in crate::graphql) async fn run_prepared(
     transport: Transport,
 ) {
     let name = payload.operation_name.as_deref();
-    let Ok(document) = request.parsed_query() else {
-        return;
+    // `prepare` parsed the document already; should it not have, the execution says why.
+    let (mut counter, kind, shareable) = match request.parsed_query() {
+        Ok(document) => {
+            let kind = operation_type(document, name);
+            let counted_name = operation_name(document, name);
+            let counter = StreamedOperation::new(&state.metrics, counted_name, kind);
+            (counter, kind, shared::shareable(document, name))
+        }
+        Err(_) => (
+            StreamedOperation::new(&state.metrics, name, None),
+            None,
+            false,
+        ),
     };
-    let kind = operation_type(document, name);
-    let counted_name = operation_name(document, name);
-    let mut counter = StreamedOperation::new(&state.metrics, counted_name, kind);
     let _live =
         (kind == Some(OperationType::Subscription)).then(|| state.metrics.subscriber(transport));
-    if !shared::shareable(document, name) {
+    if !shareable {
         return alone(&state, request, &out, &mut counter).await;
     }
     let key = Key::of(scope, &payload);

@@ -35,6 +35,20 @@ async fn stalled_stream(service: &ServiceProcess) -> TcpStream {
     tcp
 }
 
+/// `query` over `/graphql/stream`, answered as it comes.
+async fn stream(
+    http: &reqwest::Client,
+    service: &ServiceProcess,
+    query: &str,
+) -> reqwest::Response {
+    http.post(service.url("/graphql/stream"))
+        .header("accept", "text/event-stream")
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .expect("an answer")
+}
+
 async fn scrape(http: &reqwest::Client, service: &ServiceProcess, name: &str) -> u64 {
     let text = http
         .get(service.url("/metrics"))
@@ -64,13 +78,7 @@ async fn stalled_streams_are_bounded_and_let_go() {
         assert!(Instant::now() < deadline, "the streams did not all start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let full = http
-        .post(service.url("/graphql/stream"))
-        .header("accept", "text/event-stream")
-        .json(&json!({ "query": "subscription { events { position } }" }))
-        .send()
-        .await
-        .expect("an answer");
+    let full = stream(&http, &service, "subscription { events { position } }").await;
     assert_eq!(full.status(), 503, "every slot is taken");
 
     let writers: Vec<_> = (0..WRITERS)
@@ -114,13 +122,7 @@ async fn stalled_streams_are_bounded_and_let_go() {
         "{STALLED} stalled streams added {} MiB",
         added >> 20
     );
-    let again = http
-        .post(service.url("/graphql/stream"))
-        .header("accept", "text/event-stream")
-        .json(&json!({ "query": "{ events(first: 1) { totalCount } }" }))
-        .send()
-        .await
-        .expect("an answer");
+    let again = stream(&http, &service, "{ events(first: 1) { totalCount } }").await;
     assert_eq!(again.status(), 200, "a slot is free again");
     let text = again.text().await.expect("the stream");
     assert!(text.contains(&format!("\"totalCount\":{EVENTS}")), "{text}");

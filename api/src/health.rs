@@ -1,4 +1,5 @@
-//! `GET /healthz` (the process answers) and `GET /readyz` (the store answers too).
+//! `GET /healthz` (the process answers) and `GET /readyz` (the store answers and the commit
+//! worker runs).
 
 use axum::Router;
 use axum::extract::State;
@@ -20,6 +21,15 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
+    if let Some(why) = state.commits.stopped() {
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "commit_worker_stopped",
+            format!(
+                "the commit worker stopped ({why}); no webhook can be stored until the service is restarted"
+            ),
+        );
+    }
     match state.store.ping().await {
         Ok(()) => "ready".into_response(),
         Err(err) => {

@@ -44,6 +44,8 @@ pub enum WebhookOutcome {
     Quarantined,
     Unauthorized,
     TooLarge,
+    /// Valid, but the store refused to keep it: kept in the quarantine and answered 422.
+    RefusedByStore,
     /// The store did not answer: 503, and Mobiniti retries.
     Unavailable,
     /// The body could not be read (the client went away or sent a broken stream).
@@ -60,6 +62,7 @@ impl WebhookOutcome {
             Self::Quarantined => "quarantined",
             Self::Unauthorized => "unauthorized",
             Self::TooLarge => "too_large",
+            Self::RefusedByStore => "refused_by_store",
             Self::Unavailable => "unavailable",
             Self::Unreadable => "unreadable",
             Self::UnknownKind => "unknown_kind",

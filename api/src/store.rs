@@ -14,6 +14,7 @@ mod quarantine;
 mod quarantine_replay;
 mod queries;
 mod rebuild;
+mod refusal;
 mod settings;
 mod version;
 
@@ -25,12 +26,15 @@ use tokio::sync::Notify;
 
 pub use append::{Appended, NOTIFY_CHANNEL, NewEvent};
 pub use connect::{StoreOptions, redact_password};
-pub use group_commit::{BatchSettings, GroupCommit};
+pub use group_commit::{AppendError, BatchSettings, GroupCommit};
 pub use page::{Page, PageError, PageRequest};
 pub use quarantine::Quarantined;
 pub use quarantine_replay::{ReplayReport, StillRefused};
 pub use queries::*;
 pub use rebuild::RebuildReport;
+
+#[cfg(test)]
+pub(crate) use append::tests::inbound as test_inbound;
 
 /// What went wrong in the store, in words an operator can act on.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +51,10 @@ pub enum StoreError {
     Migrate(#[source] DbErr),
     #[error("the store did not answer")]
     Unavailable(#[from] DbErr),
+    /// The store refused what it was asked to keep, for its content: retrying gets the same
+    /// answer (see `refusal.rs`).
+    #[error("the store refused the data: {0}")]
+    Refused(String),
     #[error("event at position {position} cannot be read back ({message}); its payload is kept")]
     Unreadable { position: i64, message: String },
 }

@@ -18,12 +18,23 @@ pub struct Model {
     /// The last carrier status (`suspended`, `deactivated`, `resumed`, `transferred`, or a new one).
     pub carrier_status: Option<String>,
     pub created_at: Option<DateTimeUtc>,
-    /// The payload's `updated_at` of the event whose fields are applied.
+    /// The latest `updated_at` of any event about this contact.
     pub updated_at: DateTimeUtc,
-    /// Position of the event whose fields are applied: the tie-breaker on equal `updated_at`.
+    /// Position of the latest event (in log order) that changed a field.
     pub source_position: i64,
     /// Position of the latest event about this contact, applied or not.
     pub last_event_position: i64,
+    /// Each field's time: the payload's `updated_at` of the event whose value it holds; `None`
+    /// until an event sets it.
+    pub first_name_set_at: Option<DateTimeUtc>,
+    pub last_name_set_at: Option<DateTimeUtc>,
+    pub email_set_at: Option<DateTimeUtc>,
+    pub phone_set_at: Option<DateTimeUtc>,
+    pub created_at_set_at: Option<DateTimeUtc>,
+    /// Of `subscribed` and `unsubscribed_at` together.
+    pub subscription_set_at: Option<DateTimeUtc>,
+    pub bounces_set_at: Option<DateTimeUtc>,
+    pub carrier_status_set_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

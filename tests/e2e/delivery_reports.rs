@@ -11,7 +11,75 @@ use crate::support::{Backend, spawn_app};
 on_every_store!(
     a_report_with_300_recipients_in_3_groups_gives_each_message_its_status,
     a_later_report_updates_the_status_of_a_message,
+    an_older_report_arriving_after_a_final_one_changes_nothing,
+    two_messages_to_one_phone_in_one_report_get_their_own_statuses,
+    a_recipient_without_a_message_has_one_row_that_later_reports_update,
 );
+
+async fn statuses(app: &crate::support::TestApp) -> BTreeMap<String, (String, bool)> {
+    delivery_statuses::Entity::find()
+        .all(&app.store().await)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|row| (row.id, (row.code, row.success)))
+        .collect()
+}
+
+fn group(code: &str, success: bool, recipients: &[&str]) -> serde_json::Value {
+    json!({"code": code, "status": format!("status {code}"), "count": recipients.len(),
+           "recipients": recipients, "success": success, "bounce": false})
+}
+
+fn outbound(id: &str, phone: &str) -> serde_json::Value {
+    json!({"id": id, "from": "+15555555555", "message": "hi", "phone_number": phone, "metadata": []})
+}
+
+async fn an_older_report_arriving_after_a_final_one_changes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let report = |code: &str, success: bool| {
+        json!({"statuses": [group(code, success, &["12025550100"])],
+               "messages": [outbound("m-1", "2025550100")]})
+        .to_string()
+    };
+    app.deliver("delivery-report", report("100", true)).await;
+    // The "sent" report Mobiniti retried after a 503, landing after the "delivered" one.
+    let late = app.deliver("delivery-report", report("101", false)).await;
+    assert!(!late.duplicate);
+    let rows = statuses(&app).await;
+    assert_eq!(
+        rows,
+        BTreeMap::from([("m-1:+12025550100".to_owned(), ("100".to_owned(), true))])
+    );
+}
+
+async fn two_messages_to_one_phone_in_one_report_get_their_own_statuses(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let report = json!({
+        "statuses": [group("100", true, &["12025550100"]), group("300", false, &["12025550100"])],
+        "messages": [outbound("m-1", "2025550100"), outbound("m-2", "+12025550100")]
+    });
+    app.deliver("delivery-report", report.to_string()).await;
+    assert_eq!(
+        statuses(&app).await,
+        BTreeMap::from([
+            ("m-1:+12025550100".to_owned(), ("100".to_owned(), true)),
+            ("m-2:+12025550100".to_owned(), ("300".to_owned(), false)),
+        ])
+    );
+}
+
+async fn a_recipient_without_a_message_has_one_row_that_later_reports_update(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for (code, success) in [("101", false), ("100", true), ("102", false)] {
+        let report = json!({"statuses": [group(code, success, &["12025550199"])], "messages": []});
+        app.deliver("delivery-report", report.to_string()).await;
+    }
+    assert_eq!(
+        statuses(&app).await,
+        BTreeMap::from([(":+12025550199".to_owned(), ("100".to_owned(), true))])
+    );
+}
 
 /// The phone of recipient `i`, written the way Mobiniti writes recipients.
 fn recipient(i: usize) -> String {

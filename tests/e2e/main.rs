@@ -23,6 +23,7 @@ mod log_reads;
 mod logs;
 mod metrics;
 mod outage;
+mod poison;
 mod projections;
 mod quarantine_replay;
 mod rebuild;

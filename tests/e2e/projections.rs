@@ -8,7 +8,8 @@ use crate::support::{Backend, spawn_app};
 
 on_every_store!(
     an_older_contact_status_arriving_late_does_not_overwrite_a_newer_one,
-    on_equal_updated_at_the_later_arrival_wins,
+    on_equal_updated_at_the_same_value_wins_in_either_order,
+    a_late_bounce_and_status_still_set_what_a_newer_text_does_not_mention,
     the_three_spellings_of_a_phone_are_one_contact,
     unsubscribe_and_bounce_change_the_contact,
 );
@@ -71,22 +72,61 @@ async fn an_older_contact_status_arriving_late_does_not_overwrite_a_newer_one(ba
     );
 }
 
-async fn on_equal_updated_at_the_later_arrival_wins(backend: Backend) {
+async fn on_equal_updated_at_the_same_value_wins_in_either_order(backend: Backend) {
+    for order in [["suspended", "transferred"], ["transferred", "suspended"]] {
+        let app = spawn_app(backend).await;
+        for status in order {
+            app.deliver(
+                "contact-status",
+                contact_status(status, "2024-03-01T00:00:00Z").to_string(),
+            )
+            .await;
+        }
+        assert_eq!(
+            contact(&app, "c1").await.carrier_status.as_deref(),
+            Some("transferred"),
+            "arrival order {order:?}: the greater value wins a tie"
+        );
+    }
+}
+
+async fn a_late_bounce_and_status_still_set_what_a_newer_text_does_not_mention(backend: Backend) {
     let app = spawn_app(backend).await;
-    app.deliver(
-        "contact-status",
-        contact_status("suspended", "2024-03-01T00:00:00Z").to_string(),
-    )
-    .await;
-    app.deliver(
-        "contact-status",
-        contact_status("transferred", "2024-03-01T00:00:00Z").to_string(),
-    )
-    .await;
+    let text = json!({
+        "id": "c3", "first_name": "Grace", "last_name": null, "email": null,
+        "phone_number": "+12025550111", "message": "hi", "short_code": "64600",
+        "unsubscribed_at": null, "created_at": "2024-01-01T00:00:00Z",
+        "updated_at": "2024-05-02T00:00:00Z", "received_at": "2024-05-02T00:00:00Z"
+    });
+    app.deliver("inbound-message", text.to_string()).await;
+    let mut bounce = text.clone();
+    bounce["bounces"] = json!(2);
+    bounce["updated_at"] = json!("2024-05-01T00:00:00Z");
+    bounce["first_name"] = json!("Old name");
+    app.deliver("bounce", bounce.to_string()).await;
+    let mut status = text.clone();
+    status["status"] = json!("suspended");
+    status["updated_at"] = json!("2024-05-01T12:00:00Z");
+    app.deliver("contact-status", status.to_string()).await;
+
+    let c3 = contact(&app, "c3").await;
+    assert_eq!(c3.bounces, 2, "the text does not mention bounces");
+    assert_eq!(c3.carrier_status.as_deref(), Some("suspended"));
     assert_eq!(
-        contact(&app, "c1").await.carrier_status.as_deref(),
-        Some("transferred")
+        c3.first_name.as_deref(),
+        Some("Grace"),
+        "the newer text's name stands"
     );
+    assert_eq!(
+        c3.updated_at,
+        "2024-05-02T00:00:00Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .expect("time")
+    );
+    let totals = app
+        .query("{ totals { contacts bounced } }", json!({}))
+        .await;
+    assert_eq!(totals["totals"], json!({"contacts": 1, "bounced": 1}));
 }
 
 async fn the_three_spellings_of_a_phone_are_one_contact(backend: Backend) {

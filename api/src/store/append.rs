@@ -20,7 +20,7 @@ use sea_orm::{DbBackend, Statement};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Store, StoreError, projections};
+use super::{Store, StoreError, projections, refusal};
 use crate::webhooks::WebhookKind;
 use crate::webhooks::payload::EventData;
 
@@ -47,12 +47,23 @@ pub struct Appended {
 
 impl Store {
     /// Appends a batch of deliveries and applies their projections, all in one transaction.
-    /// Returns one outcome per delivery, in order, once the transaction has committed.
-    pub async fn append(&self, batch: Vec<NewEvent>) -> Result<Vec<Appended>, StoreError> {
-        let txn = self.writer.begin().await?;
-        let head = lock_head(&txn).await?;
-        let written = append_in(&txn, head, batch).await?;
-        txn.commit().await?;
+    /// Returns one outcome per delivery, in order, once the transaction has committed; or
+    /// [`StoreError::Refused`] when the store refused something the batch holds (see
+    /// `refusal.rs`), with nothing of the batch written.
+    pub async fn append(&self, batch: &[NewEvent]) -> Result<Vec<Appended>, StoreError> {
+        let appended = async {
+            let txn = self.writer.begin().await?;
+            let head = lock_head(&txn).await?;
+            let written = append_in(&txn, head, batch).await?;
+            txn.commit().await?;
+            Ok(written)
+        };
+        let written = appended
+            .await
+            .map_err(|err: DbErr| match refusal::reason(&err) {
+                Some(reason) => StoreError::Refused(reason),
+                None => StoreError::Unavailable(err),
+            })?;
         self.committed(&written);
         Ok(written.outcomes)
     }
@@ -78,12 +89,12 @@ pub(super) struct Written {
 pub(super) async fn append_in(
     txn: &DatabaseTransaction,
     head: i64,
-    batch: Vec<NewEvent>,
+    batch: &[NewEvent],
 ) -> Result<Written, DbErr> {
-    let stored = stored_originals(txn, &batch).await?;
+    let stored = stored_originals(txn, batch).await?;
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut fresh: Vec<Fresh> = Vec::with_capacity(batch.len());
-    let mut fresh_by_key: HashMap<String, usize> = HashMap::new();
+    let mut fresh_by_key: HashMap<&str, usize> = HashMap::new();
     let mut redelivered: BTreeMap<i64, Redelivery> = BTreeMap::new();
     let mut position = head;
     for event in batch {
@@ -99,7 +110,7 @@ pub(super) async fn append_in(
                 position: original,
                 duplicate: true,
             });
-        } else if let Some(&index) = fresh_by_key.get(&event.dedupe_key) {
+        } else if let Some(&index) = fresh_by_key.get(event.dedupe_key.as_str()) {
             let original = &mut fresh[index];
             original.deliveries += 1;
             original.last_seen_at = event.received_at;
@@ -110,7 +121,7 @@ pub(super) async fn append_in(
             });
         } else {
             position += 1;
-            fresh_by_key.insert(event.dedupe_key.clone(), fresh.len());
+            fresh_by_key.insert(&event.dedupe_key, fresh.len());
             outcomes.push(Appended {
                 event_id: event.id,
                 position,
@@ -149,11 +160,11 @@ pub(super) async fn append_in(
 }
 
 /// A delivery new to the log, with the arrivals of it within its own batch.
-struct Fresh {
+struct Fresh<'a> {
     position: i64,
     deliveries: i32,
     last_seen_at: DateTime<Utc>,
-    event: NewEvent,
+    event: &'a NewEvent,
 }
 
 /// Arrivals, in one batch, of a delivery stored by an earlier one.
@@ -165,7 +176,7 @@ struct Redelivery {
 impl Store {
     /// Appends one delivery; see [`Store::append`].
     pub async fn append_one(&self, event: NewEvent) -> Result<Appended, StoreError> {
-        self.append(vec![event]).await?.pop().ok_or_else(|| {
+        self.append(&[event]).await?.pop().ok_or_else(|| {
             StoreError::Unavailable(DbErr::Custom("the append returned no outcome".into()))
         })
     }
@@ -247,7 +258,9 @@ async fn record_redeliveries(
     Ok(())
 }
 
-async fn insert_events(txn: &DatabaseTransaction, fresh: Vec<Fresh>) -> Result<(), DbErr> {
+/// Copies what it writes: the batch stays whole, to be appended again delivery by delivery if
+/// the store refuses it.
+async fn insert_events(txn: &DatabaseTransaction, fresh: Vec<Fresh<'_>>) -> Result<(), DbErr> {
     let rows = fresh.into_iter().map(|row| {
         let event = row.event;
         let contact = event.data.contact();
@@ -255,13 +268,13 @@ async fn insert_events(txn: &DatabaseTransaction, fresh: Vec<Fresh>) -> Result<(
             position: Set(row.position),
             id: Set(event.id),
             kind: Set(event.kind.as_str().to_owned()),
-            dedupe_key: Set(event.dedupe_key),
+            dedupe_key: Set(event.dedupe_key.clone()),
             received_at: Set(event.received_at),
             occurred_at: Set(event.data.occurred_at()),
             contact_id: Set(contact.map(|c| c.id.clone())),
             phone: Set(contact.map(|c| c.phone.clone())),
-            raw_body: Set(event.raw_body),
-            payload: Set(event.payload),
+            raw_body: Set(event.raw_body.clone()),
+            payload: Set(event.payload.clone()),
             deliveries: Set(row.deliveries),
             last_seen_at: Set(row.last_seen_at),
         }
@@ -272,4 +285,43 @@ async fn insert_events(txn: &DatabaseTransaction, fresh: Vec<Fresh>) -> Result<(
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use chrono::Utc;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    use super::NewEvent;
+    use crate::phone::PhoneNormalizer;
+    use crate::webhooks::category::Keywords;
+    use crate::webhooks::payload::{self, Normalizer};
+    use crate::webhooks::{WebhookKind, dedupe};
+
+    /// The `n`th inbound text of one contact, ready to append.
+    pub(crate) fn inbound(n: usize) -> NewEvent {
+        let json = json!({
+            "id": "c-1",
+            "phone_number": "+13035550001",
+            "message": format!("reply {n}"),
+            "received_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+        });
+        let normalizer = Normalizer {
+            phones: PhoneNormalizer::new(phonenumber::country::Id::US),
+            keywords: Keywords::new::<_, String>([]),
+        };
+        let kind = WebhookKind::InboundMessage;
+        let data = payload::parse(kind, &json, &normalizer).expect("a valid payload");
+        NewEvent {
+            id: Uuid::now_v7(),
+            kind,
+            dedupe_key: dedupe::key(kind, &json, data.natural_key().as_deref()),
+            received_at: Utc::now(),
+            raw_body: json.to_string().into_bytes(),
+            payload: json,
+            data,
+        }
+    }
 }

@@ -4,13 +4,22 @@
 //! disk. Requests queue here; one task takes whatever is queued (up to `--commit-batch-max`,
 //! waiting up to `--commit-batch-wait` for more) and appends it with [`Store::append`], which
 //! deduplicates and projects each delivery on its own inside the transaction. Every request is
-//! answered only after the transaction that holds it committed. A commit that fails fails its
-//! whole batch, each request with the store's error (503, and Mobiniti retries).
+//! answered only after the transaction that holds it committed.
+//!
+//! One delivery never fails the others: a batch the store refuses for its content (see
+//! `refusal.rs`) is appended again delivery by delivery, so only the refused one is given back,
+//! to be quarantined, and its batchmates are stored. A batch that fails because the store is
+//! unavailable fails whole, each request with the store's error (503, and Mobiniti retries).
+//!
+//! If the task itself stops (a panic), every request is answered with the reason and
+//! [`GroupCommit::stopped`] says why, which `/readyz` reports.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sea_orm::DbErr;
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::{Appended, NewEvent, Store, StoreError};
@@ -26,12 +35,30 @@ pub struct BatchSettings {
     pub max_wait: Duration,
 }
 
-type Reply = oneshot::Sender<Result<Appended, StoreError>>;
+/// Why a delivery was not appended.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// The store refused this delivery's content, on its own; it is given back whole so that
+    /// the caller can quarantine it.
+    #[error("the store refused the delivery: {reason}")]
+    Refused {
+        reason: String,
+        event: Box<NewEvent>,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+type Reply = oneshot::Sender<Result<Appended, AppendError>>;
+
+/// Why the committing task stopped, once it has.
+type Stopped = Arc<Mutex<Option<String>>>;
 
 /// The queue in front of [`Store::append`]; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct GroupCommit {
     queue: mpsc::Sender<(NewEvent, Reply)>,
+    stopped: Stopped,
 }
 
 impl GroupCommit {
@@ -42,23 +69,60 @@ impl GroupCommit {
             ..settings
         };
         let (queue, requests) = mpsc::channel(settings.max_batch * 4);
-        tokio::spawn(commit(store, requests, settings, metrics));
-        Self { queue }
+        let worker = tokio::spawn(commit(store, requests, settings, metrics));
+        Self::watching(queue, worker)
+    }
+
+    /// The handle on a queue served by `worker`, which is watched for stopping.
+    fn watching(queue: mpsc::Sender<(NewEvent, Reply)>, worker: JoinHandle<()>) -> Self {
+        let stopped = Stopped::default();
+        let record = Arc::clone(&stopped);
+        tokio::spawn(async move {
+            let Err(failure) = worker.await else {
+                // Every handle was dropped: the service is stopping.
+                return;
+            };
+            let why = match failure.try_into_panic() {
+                Ok(panic) => panic
+                    .downcast_ref::<&str>()
+                    .map(|text| (*text).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic without a message".to_owned()),
+                Err(_) => "it was cancelled".to_owned(),
+            };
+            tracing::error!(
+                reason = %why,
+                "the commit worker stopped: webhooks are answered 503 and /readyz fails until the process is restarted"
+            );
+            if let Ok(mut stopped) = record.lock() {
+                *stopped = Some(why);
+            }
+        });
+        Self { queue, stopped }
+    }
+
+    /// Why the committing task stopped, if it has: no delivery can be stored until a restart.
+    pub fn stopped(&self) -> Option<String> {
+        self.stopped.lock().ok().and_then(|stopped| stopped.clone())
     }
 
     /// Appends one delivery in the next transaction; returns once that transaction committed.
-    pub async fn append(&self, event: NewEvent) -> Result<Appended, StoreError> {
+    pub async fn append(&self, event: NewEvent) -> Result<Appended, AppendError> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .send((event, reply))
-            .await
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        if self.queue.send((event, reply)).await.is_err() {
+            return Err(self.unanswered().into());
+        }
+        answer.await.map_err(|_| self.unanswered())?
     }
-}
 
-fn stopped() -> StoreError {
-    StoreError::Unavailable(DbErr::Custom("the service is stopping".into()))
+    /// The error for a request the committing task did not answer.
+    fn unanswered(&self) -> StoreError {
+        let why = match self.stopped() {
+            Some(why) => format!("the commit worker stopped ({why}); restart the service"),
+            None => "the service is stopping".to_owned(),
+        };
+        StoreError::Unavailable(DbErr::Custom(why))
+    }
 }
 
 async fn commit(
@@ -81,24 +145,92 @@ async fn commit(
             }
         }
         let (events, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-        let size = events.len();
-        match store.append(events).await {
+        match store.append(&events).await {
             Ok(outcomes) => {
-                let written = outcomes.iter().filter(|outcome| !outcome.duplicate).count();
-                metrics.commit(size, written);
+                metrics.commit(events.len(), written(&outcomes));
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     // A request whose client went away has nobody to tell; its delivery stays.
                     let _ = reply.send(Ok(outcome));
                 }
             }
+            Err(StoreError::Refused(reason)) => {
+                tracing::warn!(
+                    %reason,
+                    deliveries = events.len(),
+                    "the store refused a batch for its content; appending its deliveries one by one"
+                );
+                one_by_one(&store, events, replies, &metrics).await;
+            }
             Err(err) => {
-                tracing::warn!(error = %err, deliveries = size, "a group commit failed; its deliveries are answered 503");
+                tracing::warn!(error = %err, deliveries = events.len(), "a group commit failed; its deliveries are answered 503");
                 let message = err.to_string();
                 for reply in replies {
                     let failed = StoreError::Unavailable(DbErr::Custom(message.clone()));
-                    let _ = reply.send(Err(failed));
+                    let _ = reply.send(Err(failed.into()));
                 }
             }
         }
+    }
+}
+
+/// Appends each delivery of a refused batch in a transaction of its own, in arrival order.
+async fn one_by_one(store: &Store, events: Vec<NewEvent>, replies: Vec<Reply>, metrics: &Metrics) {
+    for (event, reply) in events.into_iter().zip(replies) {
+        let answer = match store.append(std::slice::from_ref(&event)).await {
+            Ok(outcomes) => {
+                metrics.commit(1, written(&outcomes));
+                outcomes.into_iter().next().ok_or_else(|| {
+                    StoreError::Unavailable(DbErr::Custom("the append returned no outcome".into()))
+                        .into()
+                })
+            }
+            Err(StoreError::Refused(reason)) => Err(AppendError::Refused {
+                reason,
+                event: Box::new(event),
+            }),
+            Err(err) => Err(err.into()),
+        };
+        let _ = reply.send(answer);
+    }
+}
+
+fn written(outcomes: &[Appended]) -> usize {
+    outcomes.iter().filter(|outcome| !outcome.duplicate).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_worker_that_panics_is_reported_and_its_requests_answered() {
+        let (queue, mut requests) = mpsc::channel::<(NewEvent, Reply)>(4);
+        let worker = tokio::spawn(async move {
+            let _request = requests.recv().await;
+            panic!("the disk caught fire");
+        });
+        let commits = GroupCommit::watching(queue, worker);
+        assert_eq!(commits.stopped(), None);
+        let event = crate::store::test_inbound(1);
+        let answer = commits.append(event).await;
+        let Err(AppendError::Store(StoreError::Unavailable(err))) = answer else {
+            panic!("expected the store to be unavailable, got {answer:?}");
+        };
+        // The reason is recorded by the watching task, which runs once the worker has ended.
+        for _ in 0..100 {
+            if commits.stopped().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(commits.stopped().as_deref(), Some("the disk caught fire"));
+        let again = commits.append(crate::store::test_inbound(2)).await;
+        let Err(AppendError::Store(StoreError::Unavailable(later))) = again else {
+            panic!("expected the store to be unavailable, got {again:?}");
+        };
+        assert!(
+            later.to_string().contains("the disk caught fire"),
+            "{later} (first answer: {err})"
+        );
     }
 }

@@ -52,7 +52,7 @@ impl<'a> Changes<'a> {
             EventData::DeliveryReport(report) => {
                 self.messages
                     .add_outbound(position, received_at, &report.messages);
-                self.statuses.add(position, event_id, received_at, report);
+                self.statuses.add(position, received_at, report);
             }
             EventData::Rejection(rejection) => {
                 self.rejections

@@ -79,7 +79,7 @@ impl Store {
                     Err(why) => refused.push((id, why)),
                 }
             }
-            let written = append_in(&txn, head, events).await?;
+            let written = append_in(&txn, head, &events).await?;
             if !replayed.is_empty() {
                 quarantine::Entity::delete_many()
                     .filter(quarantine::Column::Id.is_in(replayed))

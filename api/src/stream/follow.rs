@@ -143,18 +143,12 @@ impl Drop for ReadAhead {
 mod tests {
     use std::pin::pin;
 
-    use chrono::Utc;
     use futures_util::StreamExt;
-    use serde_json::json;
-    use uuid::Uuid;
 
     use super::*;
-    use crate::phone::PhoneNormalizer;
-    use crate::store::{NewEvent, Store, StoreOptions};
+    use crate::store::test_inbound as inbound;
+    use crate::store::{Store, StoreOptions};
     use crate::stream::RECHECK;
-    use crate::webhooks::category::Keywords;
-    use crate::webhooks::payload::{self, Normalizer};
-    use crate::webhooks::{WebhookKind, dedupe};
 
     async fn store(dir: &tempfile::TempDir) -> Store {
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
@@ -167,31 +161,6 @@ mod tests {
         .expect("open the store");
         store.migrate().await.expect("migrate");
         store
-    }
-
-    fn inbound(n: usize) -> NewEvent {
-        let json = json!({
-            "id": "c-1",
-            "phone_number": "+13035550001",
-            "message": format!("reply {n}"),
-            "received_at": "2024-01-01T00:00:00Z",
-            "updated_at": "2024-01-01T00:00:00Z",
-        });
-        let normalizer = Normalizer {
-            phones: PhoneNormalizer::new(phonenumber::country::Id::US),
-            keywords: Keywords::new::<_, String>([]),
-        };
-        let kind = WebhookKind::InboundMessage;
-        let data = payload::parse(kind, &json, &normalizer).expect("a valid payload");
-        NewEvent {
-            id: Uuid::now_v7(),
-            kind,
-            dedupe_key: dedupe::key(kind, &json, data.natural_key().as_deref()),
-            received_at: Utc::now(),
-            raw_body: json.to_string().into_bytes(),
-            payload: json,
-            data,
-        }
     }
 
     /// A subscriber that reads nothing while far more batches arrive than the live channel

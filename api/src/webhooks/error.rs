@@ -35,6 +35,10 @@ pub enum WebhookError {
     /// 422: JSON of the wrong shape for the kind; kept in quarantine.
     #[error("the {kind} payload is not valid: {message}; the delivery is kept in quarantine")]
     InvalidPayload { kind: &'static str, message: String },
+    /// 422: valid for its kind, but the store refused to keep it (a retry would get the same
+    /// answer); kept in quarantine with the store's reason.
+    #[error("the store cannot keep this delivery ({reason}); it is kept in quarantine")]
+    StoreRefused { reason: String },
     /// 503: the store did not answer; the sender must retry.
     #[error("the event store is unavailable; retry later")]
     Unavailable(#[from] StoreError),
@@ -47,7 +51,9 @@ impl WebhookError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyUnreadable(_) | Self::InvalidJson(_) => StatusCode::BAD_REQUEST,
-            Self::InvalidPayload { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::InvalidPayload { .. } | Self::StoreRefused { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -59,7 +65,7 @@ impl WebhookError {
             Self::TooLarge { .. } => "payload_too_large",
             Self::BodyUnreadable(_) => "body_unreadable",
             Self::InvalidJson(_) => "invalid_json",
-            Self::InvalidPayload { .. } => "invalid_payload",
+            Self::InvalidPayload { .. } | Self::StoreRefused { .. } => "invalid_payload",
             Self::Unavailable(_) => "store_unavailable",
         }
     }

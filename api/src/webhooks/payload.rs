@@ -11,6 +11,7 @@ mod contact_status;
 mod delivery_report;
 mod fields;
 mod inbound_message;
+pub mod nul;
 mod rejection;
 mod unsubscribe;
 

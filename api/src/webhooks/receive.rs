@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::body::{BodyError, DRAIN_BYTES, read_limited};
 use crate::error::ErrorBody;
 use crate::metrics::WebhookOutcome;
-use crate::store::{NewEvent, Quarantined};
+use crate::store::{AppendError, NewEvent, Quarantined};
 
 /// The answer to an accepted delivery.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -83,6 +83,7 @@ fn outcome(answer: &Result<Json<Receipt>, WebhookError>) -> WebhookOutcome {
         Err(WebhookError::InvalidJson(_) | WebhookError::InvalidPayload { .. }) => {
             WebhookOutcome::Quarantined
         }
+        Err(WebhookError::StoreRefused { .. }) => WebhookOutcome::RefusedByStore,
         Err(WebhookError::Unavailable(_)) => WebhookOutcome::Unavailable,
     }
 }
@@ -117,7 +118,31 @@ async fn store(
             return Err(refusal);
         }
     };
-    let outcome = state.commits.append(event).await?;
+    let outcome = match state.commits.append(event).await {
+        Ok(outcome) => outcome,
+        Err(AppendError::Store(err)) => return Err(err.into()),
+        Err(AppendError::Refused { reason, event }) => {
+            let refusal = WebhookError::StoreRefused { reason };
+            tracing::warn!(
+                kind = kind.as_str(),
+                reason = %refusal,
+                "the store refused a delivery for its content; kept in quarantine"
+            );
+            state
+                .store
+                .quarantine(Quarantined {
+                    kind,
+                    received_at,
+                    content_type: content_type(headers),
+                    raw_body: event.raw_body,
+                    error_code: "store_refused",
+                    // The store's reason may quote the value it refused.
+                    error_message: payload::nul::replace_in(refusal.to_string()),
+                })
+                .await?;
+            return Err(refusal);
+        }
+    };
     tracing::info!(
         kind = kind.as_str(),
         position = outcome.position,
@@ -141,17 +166,21 @@ pub fn to_event(
     normalizer: &Normalizer,
 ) -> Result<NewEvent, (WebhookError, Vec<u8>)> {
     let parsed = payload::read_json(&raw).and_then(|json| {
-        let data = payload::parse(kind, &json, normalizer)?;
-        Ok((json, data))
+        let kept = payload::nul::replaced(&json);
+        let data = payload::parse(kind, kept.as_ref().unwrap_or(&json), normalizer)?;
+        // Keyed on the content as delivered, so a body with U+0000 is not a duplicate of one
+        // that spelled U+FFFD.
+        let dedupe_key = dedupe::key(kind, &json, data.natural_key().as_deref());
+        Ok((kept.unwrap_or(json), data, dedupe_key))
     });
     match parsed {
-        Ok((json, data)) => Ok(NewEvent {
+        Ok((payload, data, dedupe_key)) => Ok(NewEvent {
             id,
             kind,
-            dedupe_key: dedupe::key(kind, &json, data.natural_key().as_deref()),
+            dedupe_key,
             received_at,
             raw_body: raw,
-            payload: json,
+            payload,
             data,
         }),
         Err(PayloadError::NotJson(message)) => Err((WebhookError::InvalidJson(message), raw)),

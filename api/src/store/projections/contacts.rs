@@ -1,15 +1,21 @@
-//! The contacts projection: the newest description of each contact wins.
+//! The contacts projection: each field holds what the newest event that mentions it says.
 //!
 //! "Newest" is the payload's `updated_at`, not arrival order: Mobiniti gives no ordering
-//! guarantee, so an older update arriving late is kept in the log but changes no field. On equal
-//! `updated_at` the later arrival (higher position) wins.
+//! guarantee. Every field keeps the time of the event it came from (`*_set_at`), so an older
+//! update arriving late is kept in the log and changes only the fields that nothing newer has
+//! set: a contact-status of Monday that arrives after an inbound text of Tuesday still sets the
+//! carrier status, which the text does not mention. Unsubscribe state, bounce count and carrier
+//! status are each such a field. On equal times the greater value wins (a value over `null`, an
+//! unsubscribe over none, the higher bounce count, the later string in byte order), a rule that
+//! no order of arrival can change; `updated_at` is the latest of all.
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use entity::contacts;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Iterable,
     QueryFilter,
 };
 
@@ -67,20 +73,10 @@ impl<'a> Changes<'a> {
             )
             .on_conflict(
                 OnConflict::column(contacts::Column::Id)
-                    .update_columns([
-                        contacts::Column::FirstName,
-                        contacts::Column::LastName,
-                        contacts::Column::Email,
-                        contacts::Column::Phone,
-                        contacts::Column::Subscribed,
-                        contacts::Column::UnsubscribedAt,
-                        contacts::Column::Bounces,
-                        contacts::Column::CarrierStatus,
-                        contacts::Column::CreatedAt,
-                        contacts::Column::UpdatedAt,
-                        contacts::Column::SourcePosition,
-                        contacts::Column::LastEventPosition,
-                    ])
+                    .update_columns(
+                        contacts::Column::iter()
+                            .filter(|column| !matches!(column, contacts::Column::Id)),
+                    )
                     .to_owned(),
             )
             .exec_without_returning(db)
@@ -99,58 +95,131 @@ fn counted(contact: &contacts::Model) -> totals::Counts {
     }
 }
 
-/// The contact after `update`, the event at `position`.
+/// The contact after `update`, the event at `position`: each field it mentions is taken if the
+/// update is newer than the field's value (see the module's doc).
 fn merge(
     current: Option<contacts::Model>,
     update: &ContactUpdate,
     position: i64,
 ) -> contacts::Model {
-    let Some(current) = current else {
-        let unsubscribed_at = update.unsubscribed_at.flatten();
-        return contacts::Model {
-            id: update.id.clone(),
-            first_name: update.first_name.clone().flatten(),
-            last_name: update.last_name.clone().flatten(),
-            email: update.email.clone().flatten(),
-            phone: update.phone.clone(),
-            subscribed: unsubscribed_at.is_none(),
-            unsubscribed_at,
-            bounces: update.bounces.unwrap_or(0),
-            carrier_status: update.carrier_status.clone(),
-            created_at: update.created_at,
-            updated_at: update.updated_at,
-            source_position: position,
-            last_event_position: position,
-        };
-    };
-    if (update.updated_at, position) < (current.updated_at, current.source_position) {
-        return contacts::Model {
-            last_event_position: position.max(current.last_event_position),
-            ..current
-        };
+    let mut contact = current.unwrap_or_else(|| unseen(update, position));
+    let at = update.updated_at;
+    let mut changed = false;
+    if let Some(first_name) = &update.first_name {
+        changed |= take(
+            &mut contact.first_name,
+            &mut contact.first_name_set_at,
+            first_name,
+            at,
+        );
     }
-    let unsubscribed_at = update.unsubscribed_at.unwrap_or(current.unsubscribed_at);
+    if let Some(last_name) = &update.last_name {
+        changed |= take(
+            &mut contact.last_name,
+            &mut contact.last_name_set_at,
+            last_name,
+            at,
+        );
+    }
+    if let Some(email) = &update.email {
+        changed |= take(&mut contact.email, &mut contact.email_set_at, email, at);
+    }
+    changed |= take(
+        &mut contact.phone,
+        &mut contact.phone_set_at,
+        &update.phone,
+        at,
+    );
+    if let Some(created_at) = update.created_at {
+        changed |= take(
+            &mut contact.created_at,
+            &mut contact.created_at_set_at,
+            &Some(created_at),
+            at,
+        );
+    }
+    if let Some(unsubscribed_at) = &update.unsubscribed_at {
+        changed |= take(
+            &mut contact.unsubscribed_at,
+            &mut contact.subscription_set_at,
+            unsubscribed_at,
+            at,
+        );
+    }
+    if let Some(bounces) = &update.bounces {
+        changed |= take(
+            &mut contact.bounces,
+            &mut contact.bounces_set_at,
+            bounces,
+            at,
+        );
+    }
+    if let Some(status) = &update.carrier_status {
+        changed |= take(
+            &mut contact.carrier_status,
+            &mut contact.carrier_status_set_at,
+            &Some(status.clone()),
+            at,
+        );
+    }
+    contact.subscribed = contact.unsubscribed_at.is_none();
+    contact.updated_at = contact.updated_at.max(at);
+    if changed {
+        contact.source_position = position;
+    }
+    contact.last_event_position = contact.last_event_position.max(position);
+    contact
+}
+
+/// Sets `field` to `value`, set at `at`, when that is later than the field's own time, or as
+/// late and a greater value: a total order on (time, value), so that the field ends the same
+/// whatever order the updates arrive in. Returns whether it changed.
+fn take<T: Ord + Clone>(
+    field: &mut T,
+    set_at: &mut Option<DateTime<Utc>>,
+    value: &T,
+    at: DateTime<Utc>,
+) -> bool {
+    if (Some(at), value) > (*set_at, &*field) {
+        *field = value.clone();
+        *set_at = Some(at);
+        true
+    } else {
+        false
+    }
+}
+
+/// A contact no event has described yet: every field unset, so the first update sets each
+/// field it mentions.
+fn unseen(update: &ContactUpdate, position: i64) -> contacts::Model {
     contacts::Model {
-        id: current.id,
-        first_name: update.first_name.clone().unwrap_or(current.first_name),
-        last_name: update.last_name.clone().unwrap_or(current.last_name),
-        email: update.email.clone().unwrap_or(current.email),
-        phone: update.phone.clone(),
-        subscribed: unsubscribed_at.is_none(),
-        unsubscribed_at,
-        bounces: update.bounces.unwrap_or(current.bounces),
-        carrier_status: update.carrier_status.clone().or(current.carrier_status),
-        created_at: update.created_at.or(current.created_at),
+        id: update.id.clone(),
+        first_name: None,
+        last_name: None,
+        email: None,
+        phone: String::new(),
+        subscribed: true,
+        unsubscribed_at: None,
+        bounces: 0,
+        carrier_status: None,
+        created_at: None,
         updated_at: update.updated_at,
         source_position: position,
-        last_event_position: position.max(current.last_event_position),
+        last_event_position: position,
+        first_name_set_at: None,
+        last_name_set_at: None,
+        email_set_at: None,
+        phone_set_at: None,
+        created_at_set_at: None,
+        subscription_set_at: None,
+        bounces_set_at: None,
+        carrier_status_set_at: None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, Utc};
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().expect("RFC 3339 time")
@@ -172,7 +241,7 @@ mod tests {
     }
 
     #[test]
-    fn an_older_update_arriving_late_changes_nothing_but_the_last_event() {
+    fn an_older_update_arriving_late_changes_nothing_newer() {
         let newer = merge(None, &update("2024-01-02T00:00:00Z", "deactivated"), 1);
         let after = merge(
             Some(newer.clone()),
@@ -180,15 +249,32 @@ mod tests {
             2,
         );
         assert_eq!(after.carrier_status.as_deref(), Some("deactivated"));
+        assert_eq!(after.updated_at, at("2024-01-02T00:00:00Z"));
         assert_eq!(after.source_position, 1);
         assert_eq!(after.last_event_position, 2);
     }
 
     #[test]
-    fn on_equal_updated_at_the_later_arrival_wins() {
-        let first = merge(None, &update("2024-01-01T00:00:00Z", "suspended"), 1);
-        let second = merge(Some(first), &update("2024-01-01T00:00:00Z", "resumed"), 2);
-        assert_eq!(second.carrier_status.as_deref(), Some("resumed"));
+    fn an_older_update_sets_what_nothing_newer_mentions() {
+        let mut text = update("2024-01-02T00:00:00Z", "ignored");
+        text.carrier_status = None;
+        let newer = merge(None, &text, 1);
+        let mut bounce = update("2024-01-01T00:00:00Z", "deactivated");
+        bounce.bounces = Some(3);
+        let after = merge(Some(newer), &bounce, 2);
+        assert_eq!(after.carrier_status.as_deref(), Some("deactivated"));
+        assert_eq!(after.bounces, 3);
+        assert_eq!(after.updated_at, at("2024-01-02T00:00:00Z"));
+    }
+
+    #[test]
+    fn on_equal_times_the_greater_value_wins_in_either_order() {
+        let one = update("2024-01-01T00:00:00Z", "suspended");
+        let other = update("2024-01-01T00:00:00Z", "resumed");
+        let forward = merge(Some(merge(None, &one, 1)), &other, 2);
+        let backward = merge(Some(merge(None, &other, 1)), &one, 2);
+        assert_eq!(forward.carrier_status.as_deref(), Some("suspended"));
+        assert_eq!(backward.carrier_status, forward.carrier_status);
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The messages projection: inbound texts and the outbound messages named in delivery reports.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::messages;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveValue, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use uuid::Uuid;
 
 use super::chunks;
@@ -17,9 +18,8 @@ pub const OUTBOUND: &str = "outbound";
 pub struct Changes {
     inbound: Vec<messages::ActiveModel>,
     outbound: Vec<messages::ActiveModel>,
-    /// Outbound ids already in `outbound`: a message keeps its first record, within a batch as
-    /// against the table.
-    outbound_ids: HashSet<String>,
+    /// Where each outbound id stands in `outbound`.
+    outbound_ids: HashMap<String, usize>,
 }
 
 impl Changes {
@@ -45,8 +45,9 @@ impl Changes {
         });
     }
 
-    /// Records the outbound messages a report names; a message already known keeps its first
-    /// record.
+    /// Records the outbound messages a report names. A message keeps its first record, but
+    /// its `occurred_at` is the earliest receive time of the reports that name it, so that it
+    /// does not depend on which report arrived first.
     pub fn add_outbound(
         &mut self,
         position: i64,
@@ -54,9 +55,15 @@ impl Changes {
         outbound: &[OutboundMessage],
     ) {
         for message in outbound {
-            if !self.outbound_ids.insert(message.id.clone()) {
+            if let Some(&index) = self.outbound_ids.get(&message.id) {
+                let known = &mut self.outbound[index];
+                if let ActiveValue::Set(occurred_at) = &mut known.occurred_at {
+                    *occurred_at = (*occurred_at).min(received_at);
+                }
                 continue;
             }
+            self.outbound_ids
+                .insert(message.id.clone(), self.outbound.len());
             self.outbound.push(messages::ActiveModel {
                 id: Set(message.id.clone()),
                 direction: Set(OUTBOUND.to_owned()),
@@ -79,9 +86,19 @@ impl Changes {
                 .exec_without_returning(db)
                 .await?;
         }
+        // The earlier of the stored and the new `occurred_at`; nothing else of a known
+        // message changes.
+        let earliest = Expr::cust(
+            "CASE WHEN excluded.occurred_at < messages.occurred_at \
+             THEN excluded.occurred_at ELSE messages.occurred_at END",
+        );
         for chunk in chunks(self.outbound) {
             messages::Entity::insert_many(chunk)
-                .on_conflict_do_nothing()
+                .on_conflict(
+                    OnConflict::column(messages::Column::Id)
+                        .value(messages::Column::OccurredAt, earliest.clone())
+                        .to_owned(),
+                )
                 .exec_without_returning(db)
                 .await?;
         }

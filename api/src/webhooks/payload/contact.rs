@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{PayloadError, fields::present, phone, typed};
+use super::{PayloadError, fields, fields::present, phone, typed};
 use crate::phone::PhoneNormalizer;
 
 /// What an event says about a contact. `None` means the payload did not mention the field and
@@ -50,17 +50,23 @@ impl ContactUpdate {
         if fields.id.trim().is_empty() {
             return Err(PayloadError::Invalid("id: must not be empty".into()));
         }
+        let time = |field, value: Option<DateTime<Utc>>| {
+            value.map(|value| fields::time(field, value)).transpose()
+        };
         Ok(Self {
             phone: phone(phones, "phone_number", &fields.phone_number)?,
-            id: fields.id,
+            id: fields::key("id", fields.id)?,
             first_name: fields.first_name,
             last_name: fields.last_name,
             email: fields.email,
-            unsubscribed_at: fields.unsubscribed_at,
+            unsubscribed_at: fields
+                .unsubscribed_at
+                .map(|value| time("unsubscribed_at", value))
+                .transpose()?,
             bounces: None,
             carrier_status: None,
-            created_at: fields.created_at,
-            updated_at: fields.updated_at,
+            created_at: time("created_at", fields.created_at)?,
+            updated_at: fields::time("updated_at", fields.updated_at)?,
         })
     }
 }

@@ -8,7 +8,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{PayloadError, fields::Text, phone, typed};
+use super::{PayloadError, fields, fields::Text, phone, typed};
 use crate::phone::PhoneNormalizer;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,7 +88,10 @@ pub fn parse(json: &Value, phones: &PhoneNormalizer) -> Result<DeliveryReport, P
                 })
                 .collect::<Result<_, _>>()?;
             Ok(StatusGroup {
-                code: status.code.0.trim().to_owned(),
+                code: fields::key(
+                    &format!("statuses[{group}].code"),
+                    status.code.0.trim().to_owned(),
+                )?,
                 status: status.status.unwrap_or_default(),
                 success: status.success,
                 bounce: status.bounce.unwrap_or(false),
@@ -116,7 +119,7 @@ pub fn parse(json: &Value, phones: &PhoneNormalizer) -> Result<DeliveryReport, P
                     &format!("messages[{i}].phone_number"),
                     &message.phone_number.0,
                 )?,
-                id: message.id.0,
+                id: fields::key(&format!("messages[{i}].id"), message.id.0)?,
                 sender,
                 body: message.message,
                 metadata: message.metadata,

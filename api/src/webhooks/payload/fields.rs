@@ -2,8 +2,40 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Deserializer, de};
 use serde_json::Value;
+
+use super::PayloadError;
+
+/// The most bytes an identifier or status code may have. The store indexes them, and
+/// PostgreSQL refuses an index entry over about 2.7 KB where SQLite takes any length; refusing
+/// longer ones here answers both stores alike (422, kept in quarantine). Mobiniti's ids are
+/// UUIDs.
+pub const MAX_KEY_BYTES: usize = 255;
+
+/// Checks an identifier or code against [`MAX_KEY_BYTES`].
+pub fn key(field: &str, value: String) -> Result<String, PayloadError> {
+    if value.len() > MAX_KEY_BYTES {
+        return Err(PayloadError::Invalid(format!(
+            "{field}: {} bytes, more than the {MAX_KEY_BYTES} an identifier may have",
+            value.len()
+        )));
+    }
+    Ok(value)
+}
+
+/// Checks that a time lies in the years 1 to 9999: RFC 3339's range, within PostgreSQL's, and
+/// the range in which SQLite's text timestamps sort as times.
+pub fn time(field: &str, value: DateTime<Utc>) -> Result<DateTime<Utc>, PayloadError> {
+    if (1..=9999).contains(&value.year()) {
+        Ok(value)
+    } else {
+        Err(PayloadError::Invalid(format!(
+            "{field}: {value} is outside the years 1 to 9999"
+        )))
+    }
+}
 
 /// A value Mobiniti may send as a string or a number (status codes, recipients, short codes),
 /// kept as text.

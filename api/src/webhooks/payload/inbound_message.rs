@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{ContactUpdate, Normalizer, PayloadError, fields::Text, typed};
+use super::{ContactUpdate, Normalizer, PayloadError, fields, fields::Text, typed};
 use crate::webhooks::category::Category;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +39,10 @@ pub fn parse(json: &Value, normalizer: &Normalizer) -> Result<InboundMessage, Pa
         category: normalizer.keywords.classify(&fields.message),
         body: fields.message,
         short_code: fields.short_code.map(|code| code.0.trim().to_owned()),
-        received_at: fields.received_at,
+        received_at: fields
+            .received_at
+            .map(|value| fields::time("received_at", value))
+            .transpose()?,
     })
 }
 

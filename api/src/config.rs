@@ -171,8 +171,9 @@ pub struct Config {
     #[arg(long, env = "COMMIT_BATCH_WAIT", default_value = "0s", value_parser = humantime::parse_duration, global = true)]
     pub commit_batch_wait: Duration,
 
-    /// The size of the store's connection pool; on SQLite, appends and checkpoints each have
-    /// one more connection of their own.
+    /// The size of the store's connection pool for reads (GraphQL, subscriptions). Writes
+    /// (webhooks, the quarantine) have connections of their own, one on SQLite and two on
+    /// PostgreSQL, and SQLite's checkpoints one more.
     #[arg(
         long,
         env = "STORE_MAX_CONNECTIONS",
@@ -180,6 +181,13 @@ pub struct Config {
         global = true
     )]
     pub store_max_connections: u32,
+
+    /// How long one SQL statement of a read (a GraphQL query, a subscription catching up) may
+    /// run before PostgreSQL cancels it and the query is answered READ_TIMEOUT; 0: no limit.
+    /// PostgreSQL only: SQLite has no server to cancel a statement, and there a slow read holds
+    /// only its own connection, never the writer's (WAL lets readers run beside it).
+    #[arg(long, env = "READ_STATEMENT_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
+    pub read_statement_timeout: Duration,
 
     /// The most GraphQL WebSocket connections and SSE streams (`/graphql/stream`) open at once,
     /// counted together; one more is answered 503.
@@ -311,6 +319,7 @@ impl Config {
             url: self.database_url.clone(),
             timeout: self.store_timeout,
             max_connections: self.store_max_connections.max(1),
+            read_statement_timeout: self.read_statement_timeout,
         }
     }
 }

@@ -14,6 +14,7 @@ async fn sqlite_is_opened_in_wal_mode_with_full_sync() {
         url: db.url.clone(),
         timeout: Duration::from_secs(2),
         max_connections: 2,
+        read_statement_timeout: Duration::ZERO,
     })
     .await
     .expect("open the store");

@@ -29,6 +29,7 @@ async fn a_page_without_payloads_holds_the_same_events(backend: Backend) {
         url: stopped.url.clone(),
         timeout: Duration::from_secs(5),
         max_connections: 2,
+        read_statement_timeout: Duration::ZERO,
     })
     .await
     .expect("open the store");

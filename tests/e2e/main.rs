@@ -26,6 +26,7 @@ mod outage;
 mod poison;
 mod projections;
 mod quarantine_replay;
+mod read_isolation;
 mod rebuild;
 mod replicas;
 mod shared_subscriptions;

@@ -15,6 +15,7 @@ pub mod code {
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const STORE_UNAVAILABLE: &str = "STORE_UNAVAILABLE";
+    pub const READ_TIMEOUT: &str = "READ_TIMEOUT";
     pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
@@ -49,6 +50,17 @@ fn read_error(err: &ReadError) -> Error {
     match err {
         ReadError::Page(err) => coded(code::BAD_USER_INPUT, err.to_string()),
         ReadError::Invalid(message) => coded(code::BAD_USER_INPUT, message.clone()),
+        // Not an outage: this query needed longer than a read is given, which the client can
+        // change.
+        ReadError::Store(err) if err.is_read_timeout() => {
+            tracing::warn!("a GraphQL read ran past --read-statement-timeout and was cancelled");
+            coded(
+                code::READ_TIMEOUT,
+                "the query took longer than the store allows and was cancelled: narrow its \
+                 `filter` or ask for smaller pages (`first`, `last`), or have the operator raise \
+                 --read-statement-timeout",
+            )
+        }
         ReadError::Store(err) => {
             log_chain("a GraphQL read failed", err);
             coded(

@@ -1,11 +1,18 @@
-//! Opening the store: durable settings for SQLite, timeouts so a dead store fails fast.
+//! Opening the store: durable settings for SQLite, timeouts so a dead store fails fast, and
+//! writes on connections of their own, so readers cannot keep a webhook waiting for one.
+//!
+//! A store has two pools: `db` for reads (`--store-max-connections`) and `writer` for appends,
+//! quarantine inserts, rebuilds and quarantine replays. Reads on PostgreSQL are cut off by the
+//! server after `--read-statement-timeout`; writes are not, as a rebuild lasts as long as the
+//! log is long.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use sea_orm::sqlx::postgres::PgDatabaseError;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DbBackend};
+use sea_orm::{ConnectOptions, Database, DbBackend, DbErr, RuntimeErr};
 
 use super::{Store, StoreError};
 
@@ -21,6 +28,16 @@ const WAL_AUTOCHECKPOINT_PAGES: u32 = 16_384;
 /// The size a WAL file is cut back to after a checkpoint reset it.
 const JOURNAL_SIZE_LIMIT_BYTES: u64 = 64 << 20;
 
+/// The connections of the PostgreSQL pool that writes. Appends are serialized (one group-commit
+/// task, and the `log_head` row lock every write takes, quarantine inserts included), so more
+/// connections would only queue on that lock; the second lets a quarantine insert or the next
+/// batch wait on the lock, rather than for a connection, while a batch commits.
+const POSTGRES_WRITER_CONNECTIONS: u32 = 2;
+
+/// PostgreSQL's SQLSTATE `query_canceled`: what a statement cut off by `statement_timeout` fails
+/// with.
+const QUERY_CANCELED: &str = "57014";
+
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     /// `sqlite://…` or `postgres://…`.
@@ -28,7 +45,11 @@ pub struct StoreOptions {
     /// How long a statement may wait for a connection or a lock before the store counts as
     /// unavailable.
     pub timeout: Duration,
+    /// The size of the read pool.
     pub max_connections: u32,
+    /// How long one statement of the read pool may run on PostgreSQL before the server cancels
+    /// it; zero: as long as it takes. SQLite has no such limit (see `Config`).
+    pub read_statement_timeout: Duration,
 }
 
 impl StoreOptions {
@@ -70,19 +91,39 @@ impl Store {
                     reason: root_cause(&err),
                 })
         };
-        let mut db = open(connect_options(options, options.max_connections, None)).await?;
+        let mut db = open(connect_options(
+            options,
+            options.max_connections,
+            None,
+            options.read_statement_timeout,
+        ))
+        .await?;
         // Appends are serialized, so on SQLite they get one connection of their own: its page
         // cache stays warm from one batch to the next, and large enough to hold a batch's
-        // pages (the default 2 MiB spills to the WAL mid-transaction).
+        // pages (the default 2 MiB spills to the WAL mid-transaction). On PostgreSQL the writer
+        // is a small pool apart from the reads, so slow reads that hold every connection of
+        // theirs do not keep a webhook from being stored.
         let sqlite = db.get_database_backend() == DbBackend::Sqlite;
         let mut writer = if sqlite {
-            open(connect_options(options, 1, Some(WRITER_CACHE_KIB))).await?
+            open(connect_options(
+                options,
+                1,
+                Some(WRITER_CACHE_KIB),
+                Duration::ZERO,
+            ))
+            .await?
         } else {
-            db.clone()
+            open(connect_options(
+                options,
+                POSTGRES_WRITER_CONNECTIONS,
+                None,
+                Duration::ZERO,
+            ))
+            .await?
         };
         // Not counted in `statements`, which measures the work of requests.
         let checkpointer = if sqlite {
-            Some(open(connect_options(options, 1, None)).await?)
+            Some(open(connect_options(options, 1, None, Duration::ZERO)).await?)
         } else {
             None
         };
@@ -104,10 +145,13 @@ impl Store {
     }
 }
 
+/// How a pool connects. `statement_timeout` is PostgreSQL's, zero meaning none; it is set even
+/// then, so that a default of the role or the database cannot cut off a rebuild.
 fn connect_options(
     options: &StoreOptions,
     max_connections: u32,
     cache_kib: Option<u32>,
+    statement_timeout: Duration,
 ) -> ConnectOptions {
     let timeout = options.timeout;
     let mut connect = ConnectOptions::new(options.url.clone());
@@ -141,12 +185,42 @@ fn connect_options(
                 None => sqlite,
             }
         })
-        // A webhook waiting on the append lock longer than this is answered 503 and retried
-        // by its sender, rather than held open.
         .map_sqlx_postgres_opts(move |postgres| {
-            postgres.options([("lock_timeout", format!("{}ms", timeout.as_millis()))])
+            postgres.options([
+                // A webhook waiting on the append lock longer than this is answered 503 and
+                // retried by its sender, rather than held open.
+                ("lock_timeout", milliseconds(timeout)),
+                ("statement_timeout", milliseconds(statement_timeout)),
+            ])
         });
     connect
+}
+
+/// A duration as PostgreSQL's settings take it, rounded up to a whole millisecond: rounding a
+/// short one down would make it 0, which turns the limit off.
+fn milliseconds(duration: Duration) -> String {
+    format!("{}ms", duration.as_nanos().div_ceil(1_000_000))
+}
+
+impl StoreError {
+    /// Whether PostgreSQL cancelled the statement: on a read, `--read-statement-timeout` (or
+    /// an operator's `pg_cancel_backend`, which fails it the same way).
+    pub fn is_read_timeout(&self) -> bool {
+        let Self::Unavailable(
+            DbErr::Exec(RuntimeErr::SqlxError(cause))
+            | DbErr::Query(RuntimeErr::SqlxError(cause))
+            | DbErr::Conn(RuntimeErr::SqlxError(cause)),
+        ) = self
+        else {
+            return false;
+        };
+        match cause.as_ref() {
+            sea_orm::sqlx::Error::Database(err) => err
+                .try_downcast_ref::<PgDatabaseError>()
+                .is_some_and(|err| err.code() == QUERY_CANCELED),
+            _ => false,
+        }
+    }
 }
 
 /// `postgres://user:secret@host/db` becomes `postgres://user:***@host/db`.
@@ -172,6 +246,7 @@ mod tests {
             url: url.to_owned(),
             timeout: Duration::from_secs(1),
             max_connections: 1,
+            read_statement_timeout: Duration::ZERO,
         }
         .read_only()
         .url
@@ -189,6 +264,14 @@ mod tests {
             "sqlite:///tmp/a.db?cache=shared&mode=ro"
         );
         assert_eq!(read_only("postgres://u@h/db"), "postgres://u@h/db");
+    }
+
+    #[test]
+    fn durations_are_given_to_postgres_in_whole_milliseconds_never_rounded_to_zero() {
+        assert_eq!(milliseconds(Duration::from_secs(30)), "30000ms");
+        assert_eq!(milliseconds(Duration::from_micros(1_500)), "2ms");
+        assert_eq!(milliseconds(Duration::from_micros(1)), "1ms");
+        assert_eq!(milliseconds(Duration::ZERO), "0ms");
     }
 
     #[test]

@@ -20,10 +20,11 @@ pub struct Quarantined {
 }
 
 impl Store {
-    /// Keeps a rejected delivery; returns its quarantine id.
+    /// Keeps a rejected delivery; returns its quarantine id. Written on the writer's
+    /// connections, so that a delivery is kept even while readers hold every one of theirs.
     pub async fn quarantine(&self, entry: Quarantined) -> Result<Uuid, StoreError> {
         let id = Uuid::now_v7();
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         version::bump(&txn).await?;
         quarantine::Entity::insert(quarantine::ActiveModel {
             id: Set(id),

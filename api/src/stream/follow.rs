@@ -156,6 +156,7 @@ mod tests {
             url,
             timeout: Duration::from_secs(5),
             max_connections: 4,
+            read_statement_timeout: Duration::ZERO,
         })
         .await
         .expect("open the store");

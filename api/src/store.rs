@@ -8,6 +8,7 @@ mod append;
 mod checkpoint;
 mod connect;
 mod group_commit;
+mod migrate;
 pub mod page;
 mod projections;
 mod quarantine;
@@ -47,8 +48,14 @@ pub enum StoreError {
         /// otherwise repeat once per layer.
         reason: String,
     },
-    #[error("applying the database migrations failed")]
-    Migrate(#[source] DbErr),
+    /// The migrations, or the lock that lets one process at a time apply them (see
+    /// `migrate.rs`); `step` says which, and `source` what the database said.
+    #[error("applying the database migrations failed: {step}")]
+    Migrate {
+        step: &'static str,
+        #[source]
+        source: DbErr,
+    },
     #[error("the store did not answer")]
     Unavailable(#[from] DbErr),
     /// The store refused what it was asked to keep, for its content: retrying gets the same
@@ -111,14 +118,6 @@ pub struct Store {
 }
 
 impl Store {
-    /// Applies the migrations that have not run yet.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        use migration::MigratorTrait;
-        migration::Migrator::up(&self.db, None)
-            .await
-            .map_err(StoreError::Migrate)
-    }
-
     /// Answers whether the store takes queries.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.db.ping().await.map_err(StoreError::Unavailable)

@@ -22,6 +22,7 @@ mod hostile_graphql;
 mod log_reads;
 mod logs;
 mod metrics;
+mod migrate_together;
 mod outage;
 mod poison;
 mod projections;

@@ -31,6 +31,7 @@ mod read_isolation;
 mod rebuild;
 mod replicas;
 mod shared_subscriptions;
+mod shuffled_history;
 mod simulate;
 mod slow_consumers;
 mod sse;

@@ -1,9 +1,10 @@
 //! Poison input: one delivery never fails the deliveries batched with it, and what a store
 //! could refuse is decided the same way on SQLite and PostgreSQL.
 
+use clap::Parser;
 use entity::{contacts, events, messages, quarantine};
 use futures_util::future::join_all;
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
 use crate::support::{Backend, TestApp, spawn_app_with};
@@ -140,6 +141,43 @@ async fn a_delivery_the_store_refuses_is_quarantined_and_its_batchmates_are_stor
             row.error_message
         );
     }
+    // `replay-quarantine` goes past what the store still refuses, and takes it once it can.
+    let late = text("c-late", "from the quarantine")
+        .to_string()
+        .into_bytes();
+    quarantine::Entity::insert(quarantine::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        kind: Set("inbound-message".to_owned()),
+        received_at: Set(chrono::Utc::now()),
+        content_type: Set(None),
+        raw_body: Set(late),
+        error_code: Set("invalid_payload".to_owned()),
+        error_message: Set("refused by an older version".to_owned()),
+    })
+    .exec_without_returning(&db)
+    .await
+    .expect("quarantine a delivery");
+    let cli = api::config::Cli::try_parse_from(["mobiniti-events", "--database-url", &app.db.url])
+        .expect("flags parse");
+    api::replay_quarantine(&cli.config).await.expect("replay");
+    assert_eq!(events::Entity::find().count(&db).await.expect("count"), 5);
+    let kept = quarantine::Entity::find().all(&db).await.expect("read");
+    assert_eq!(kept.len(), 2, "the refused deliveries stay");
+    assert!(kept.iter().all(|row| row.error_code == "store_refused"));
+    let unrefuse = match backend {
+        Backend::Sqlite => "DROP TRIGGER refuse_poison",
+        Backend::Postgres => "ALTER TABLE messages DROP CONSTRAINT refuse_poison",
+    };
+    db.execute_unprepared(unrefuse)
+        .await
+        .expect("drop the refusal");
+    api::replay_quarantine(&cli.config).await.expect("replay");
+    assert_eq!(events::Entity::find().count(&db).await.expect("count"), 6);
+    assert_eq!(
+        quarantine::Entity::find().count(&db).await.expect("count"),
+        0
+    );
+
     let refused = app
         .metric(r#"mobiniti_webhooks_total{kind="inbound-message",outcome="refused_by_store"}"#)
         .await;

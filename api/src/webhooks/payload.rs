@@ -174,6 +174,23 @@ mod tests {
         ));
     }
 
+    /// What the README's "Bad input" table says is answered 400.
+    #[test]
+    fn what_no_store_could_hold_is_not_json() {
+        let deep = format!("{}{}", "[".repeat(129), "]".repeat(129));
+        for body in [
+            br#"{"a": "\ud800"}"#.as_slice(),
+            b"{\"a\": 1e400}",
+            deep.as_bytes(),
+        ] {
+            assert!(
+                matches!(read_json(body), Err(PayloadError::NotJson(_))),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
     #[test]
     fn arrays_are_not_payloads() {
         let err =

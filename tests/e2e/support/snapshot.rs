@@ -35,11 +35,16 @@ impl Projections {
                 .all(db)
                 .await
                 .expect("read rejections"),
+            // A count that went up and down again keeps its row at 0; a rebuild never writes
+            // one: the API reads a missing count as 0.
             totals: totals::Entity::find()
                 .order_by_asc(totals::Column::Name)
                 .all(db)
                 .await
-                .expect("read totals"),
+                .expect("read totals")
+                .into_iter()
+                .filter(|total| total.value != 0)
+                .collect(),
         }
     }
 }

@@ -158,7 +158,7 @@ pub async fn run(
 
     let normalizer = config.normalizer();
     let graphql_limits = config.graphql_limits();
-    // Half the pool at most for subscribers reading the store; the rest stays for webhooks.
+    // Half the read pool at most for subscribers catching up; the rest stays for queries.
     let readers = (config.store_max_connections / 2).max(1) as usize;
     let hub = stream::Hub::start(store.clone(), readers)
         .await

@@ -105,7 +105,8 @@ impl PoolUsage {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
-    /// Where appends and rebuilds run: on SQLite a connection of its own, else `db`.
+    /// Where appends, the quarantine, migrations and rebuilds run: a connection (SQLite) or a
+    /// small pool (PostgreSQL) of their own, so readers never make a webhook wait.
     writer: DatabaseConnection,
     /// Where SQLite checkpoints run (see `checkpoint.rs`); `None` on PostgreSQL.
     checkpointer: Option<DatabaseConnection>,

@@ -31,9 +31,9 @@ struct Inner {
     /// The last position handed to the channel.
     published: watch::Sender<i64>,
     batches: broadcast::Sender<Arc<Batch>>,
-    /// Subscribers reading the store at once. Bounded below the pool's size, so that a crowd
-    /// of subscribers catching up after an overload never takes every connection from the
-    /// webhooks: they catch up more slowly instead.
+    /// Subscribers reading the store at once. Bounded below the read pool's size, so that a
+    /// crowd of subscribers catching up after an overload never takes every connection from
+    /// the queries: they catch up more slowly instead.
     readers: Semaphore,
     /// Whether the tailer stopped reading for want of subscribers.
     idle: AtomicBool,

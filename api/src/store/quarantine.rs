@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{Store, StoreError, version};
 use crate::webhooks::WebhookKind;
+use crate::webhooks::payload::nul;
 
 /// A rejected delivery, kept whole.
 #[derive(Debug, Clone)]
@@ -33,7 +34,8 @@ impl Store {
             content_type: Set(entry.content_type),
             raw_body: Set(entry.raw_body),
             error_code: Set(entry.error_code.to_owned()),
-            error_message: Set(entry.error_message),
+            // An error may quote the body, and PostgreSQL's text cannot hold U+0000.
+            error_message: Set(nul::replace_in(entry.error_message)),
         })
         .exec_without_returning(&txn)
         .await?;

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::append::{Written, append_in, lock_head};
 use super::{NewEvent, Store, StoreError, refusal};
+use crate::webhooks::payload::nul;
 
 /// Quarantined deliveries per transaction.
 const PAGE: u64 = 500;
@@ -185,7 +186,7 @@ async fn record_refusals(
             .col_expr(quarantine::Column::ErrorCode, Expr::value(why.error_code))
             .col_expr(
                 quarantine::Column::ErrorMessage,
-                Expr::value(why.error_message.clone()),
+                Expr::value(nul::replace_in(why.error_message.clone())),
             )
             .filter(quarantine::Column::Id.eq(*id))
             .exec(txn)

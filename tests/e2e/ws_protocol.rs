@@ -1,11 +1,12 @@
 //! GraphQL over WebSocket, by the rules of graphql-transport-ws (PROTOCOL.md of `graphql-ws`):
 //! the upgrade, `connection_init` and the API key, and the close code each broken rule gets.
 //! Operations are in [`operations`], the legacy protocol in [`legacy`], the connection limit and
-//! shutdown in [`capacity`].
+//! shutdown in [`capacity`], a client that stops reading in [`stalled`].
 
 mod capacity;
 mod legacy;
 mod operations;
+mod stalled;
 
 use serde_json::json;
 

@@ -89,15 +89,25 @@ impl WsClient {
     /// Connects to `/graphql` with graphql-transport-ws over a socket that buffers little, so a
     /// client that stops reading stalls the service's writes soon.
     pub async fn connect_small_buffer(app: &TestApp) -> Self {
-        Self::connect_small_buffer_to(app.address).await
+        Self::connect_small_buffer_with(app, TRANSPORT).await
+    }
+
+    /// The same, offering `protocol`.
+    pub async fn connect_small_buffer_with(app: &TestApp, protocol: &str) -> Self {
+        Self::small_buffer(app.address, protocol).await
     }
 
     /// The same, to a service at `address`.
     pub async fn connect_small_buffer_to(address: SocketAddr) -> Self {
+        Self::small_buffer(address, TRANSPORT).await
+    }
+
+    async fn small_buffer(address: SocketAddr, protocol: &str) -> Self {
         let socket = TcpSocket::new_v4().expect("a socket");
+        // Set before connecting, so that the window offered in the handshake is small too.
         socket.set_recv_buffer_size(4096).expect("a small buffer");
         let tcp = socket.connect(address).await.expect("connect");
-        Self::handshake(tcp, address, "/graphql", &[TRANSPORT], &[])
+        Self::handshake(tcp, address, "/graphql", &[protocol], &[])
             .await
             .unwrap_or_else(|refused| panic!("the upgrade was refused: {refused:?}"))
     }
@@ -231,6 +241,19 @@ impl WsClient {
             Received::Message(message) => Ok(message),
             Received::Closed(code, reason) => Err((code, reason)),
             Received::Nothing => panic!("neither a message nor the close within {timeout:?}"),
+        }
+    }
+
+    /// Every message until the connection ends, and how it ended: the close code and reason,
+    /// or 1006 when it ended without a close frame. Fails the test if `each` passes without a
+    /// message or the end.
+    pub async fn read_to_the_end(&mut self, each: Duration) -> (Vec<Value>, (u16, String)) {
+        let mut messages = Vec::new();
+        loop {
+            match self.next_message_or_close(each).await {
+                Ok(message) => messages.push(message),
+                Err(close) => return (messages, close),
+            }
         }
     }
 

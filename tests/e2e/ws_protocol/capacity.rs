@@ -1,5 +1,5 @@
-//! How many connections the service takes, what it does with a client that stops reading, and
-//! what shutting down does to open connections.
+//! How many connections the service takes, and what shutting down does to open connections. A
+//! client that stops reading is [`super::stalled`]'s.
 
 use std::time::Duration;
 
@@ -7,11 +7,10 @@ use serde_json::json;
 
 use super::EVENTS;
 use crate::support::ws::{Refused, TRANSPORT, WsClient};
-use crate::support::{Backend, spawn_app, spawn_app_with, vendor_example};
+use crate::support::{Backend, spawn_app, spawn_app_with};
 
 on_every_store!(
     connections_past_the_limit_are_refused_with_503,
-    a_client_that_stops_reading_is_closed_with_1008,
     shutting_down_closes_open_connections,
 );
 
@@ -61,44 +60,4 @@ async fn shutting_down_closes_open_connections(backend: Backend) {
         (1001, "the server is shutting down".to_owned())
     );
     stopping.await.expect("the service stops");
-}
-
-async fn a_client_that_stops_reading_is_closed_with_1008(backend: Backend) {
-    let app = spawn_app_with(backend, &["--ws-send-timeout", "300ms"]).await;
-    let mut example: serde_json::Value =
-        serde_json::from_slice(&vendor_example("inbound-message")).expect("JSON");
-    example["message"] = json!("x".repeat(100_000));
-    for i in 0..30 {
-        example["id"] = json!(format!("slow-{i}"));
-        app.deliver("inbound-message", example.to_string()).await;
-    }
-    let mut client = WsClient::connect_small_buffer(&app)
-        .await
-        .acknowledged(None)
-        .await;
-    // Eight replays of 3 MB each: far more than the socket buffers hold.
-    let query = "subscription { events(afterPosition: \"0\") { position payload } }";
-    for id in 0..8 {
-        client.subscribe(&id.to_string(), query, json!({})).await;
-    }
-    // Not reading for longer than the send timeout once the socket buffers are full, then
-    // reading again, within the second the service gives its close frame to get through.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let mut results = 0;
-    // Generous: with the whole suite running on two cores, draining megabytes through a 4 KiB
-    // window can stall for seconds.
-    let close = loop {
-        match client.next_message_or_close(Duration::from_secs(30)).await {
-            Ok(_) => results += 1,
-            Err(close) => break close,
-        }
-    };
-    assert!(results < 8 * 30, "every result was sent");
-    let reason = "not reading: no progress for 300ms; resume with afterPosition";
-    // If the buffers filled early, the service may have given up on its close frame before
-    // this client read again, and only dropped the connection.
-    assert!(
-        close == (1008, reason.to_owned()) || close.0 == 1006,
-        "{close:?}"
-    );
 }

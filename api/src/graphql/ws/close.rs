@@ -1,4 +1,5 @@
-//! Why the server closes a connection, with the close code each reason is sent with.
+//! Why the server closes a connection, with the close code each reason is sent with, and how
+//! long its close frame may take to go out.
 //!
 //! The 44xx codes and their reasons are graphql-transport-ws's own; the legacy protocol, which
 //! has none, uses the same ones.
@@ -9,6 +10,9 @@ use super::message::Invalid;
 
 /// The longest close reason a close frame carries, in bytes.
 const MAX_REASON_BYTES: usize = 123;
+
+/// How long a closing connection waits to send its close frame, then for the client's answer.
+pub(super) const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub(super) enum Close {
@@ -65,6 +69,17 @@ impl Close {
         (4400..4500).contains(&self.code())
     }
 
+    /// How long the close frame may take to go out, with what was written before it. A client
+    /// that stopped reading has up to a socket's worth of results ahead of its close frame, and
+    /// gets as long again as `--ws-send-timeout` to read them and the close: once dropped, it
+    /// could get neither.
+    pub(super) fn patience(&self) -> Duration {
+        match self {
+            Self::NotReading(timeout) => (*timeout).max(CLOSE_GRACE),
+            _ => CLOSE_GRACE,
+        }
+    }
+
     /// The reason, cut to what a close frame carries.
     pub(super) fn reason(&self) -> String {
         let mut reason = self.to_string();
@@ -77,6 +92,15 @@ impl Close {
         }
         reason
     }
+}
+
+/// Why a close frame was not sent.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum Unsent {
+    #[error("the client did not read what was written before it in time")]
+    Timeout,
+    #[error("the connection failed: {0}")]
+    Failed(axum::Error),
 }
 
 #[cfg(test)]
@@ -99,5 +123,18 @@ mod tests {
             "not reading: no progress for 30s; resume with afterPosition"
         );
         assert_eq!(close.code(), 1008);
+    }
+
+    #[test]
+    fn a_client_that_stopped_reading_gets_the_send_timeout_again_for_its_close() {
+        assert_eq!(
+            Close::NotReading(Duration::from_secs(30)).patience(),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            Close::NotReading(Duration::from_millis(300)).patience(),
+            CLOSE_GRACE
+        );
+        assert_eq!(Close::ShuttingDown.patience(), CLOSE_GRACE);
     }
 }

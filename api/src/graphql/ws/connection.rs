@@ -12,9 +12,13 @@
 //! fast events arrive.
 //!
 //! A client that stops reading stalls the writer. One write that makes no progress for
-//! `--ws-send-timeout` closes the connection with 1008 and a reason that says so; the client
-//! reconnects and resumes with `afterPosition`. (The close frame reaches it only if it reads
-//! again; the connection is dropped either way.)
+//! `--ws-send-timeout` ends the connection with 1008 and a reason that says so. No result is
+//! written after it, and the close frame can only go after the frames already handed to the
+//! socket (tungstenite's write buffer, then the kernel's: megabytes, delivered in order), so the
+//! connection stays open up to another `--ws-send-timeout` for the client to read them and the
+//! close. Then it is dropped: a client that never reads again cannot be told, and sees the
+//! connection end after those frames, without a close frame. Either way the client reconnects
+//! and resumes with `afterPosition`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -28,7 +32,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
-use super::close::Close;
+use super::close::{CLOSE_GRACE, Close, Unsent};
 use super::message::{ClientMessage, Id, Invalid, OperationPayload, ServerMessage};
 use super::operation::{self, Event, Outcome};
 use super::{Protocol, Settings};
@@ -38,9 +42,6 @@ use crate::graphql::Scope;
 
 /// Results waiting for the writer, per connection.
 pub(super) const QUEUE: usize = 32;
-
-/// How long a closing connection waits to send its close frame, then for the client's answer.
-const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// The upgrade request's `Authorization`, kept out of logs.
 pub(super) struct Authorization(String);
@@ -323,35 +324,56 @@ impl Connection {
     /// Stops the operations, then closes: the close frame, and the client's answer to it.
     async fn finish(mut self, end: End) {
         self.operations.clear();
-        match end {
+        // No result is sent any more: free those queued now, not when the connection ends,
+        // which may be another `--ws-send-timeout` away.
+        self.queue.close();
+        while self.queue.try_recv().is_ok() {}
+        let answer_by = match end {
             End::Gone => return,
-            End::ClosedByClient => {}
+            End::ClosedByClient => Instant::now() + CLOSE_GRACE,
             End::Close(close) => {
                 tracing::debug!(code = close.code(), reason = %close, "closing a WebSocket");
-                if self.protocol == Protocol::Legacy && close.is_refusal() {
-                    let refusal = ServerMessage::ConnectionError(close.reason());
-                    if let Some(text) = self.protocol.encode(refusal) {
-                        let sent = self.socket.send(Message::text(text));
-                        if !matches!(tokio::time::timeout(CLOSE_GRACE, sent).await, Ok(Ok(()))) {
-                            return;
-                        }
-                    }
-                }
-                let frame = CloseFrame {
-                    code: close.code(),
-                    reason: close.reason().into(),
-                };
-                let sent = self.socket.send(Message::Close(Some(frame)));
-                if !matches!(tokio::time::timeout(CLOSE_GRACE, sent).await, Ok(Ok(()))) {
+                let deadline = Instant::now() + close.patience();
+                if let Err(unsent) = self.send_close(&close, deadline).await {
+                    tracing::debug!(
+                        code = close.code(),
+                        "dropping a WebSocket without its close frame: {unsent}"
+                    );
                     return;
                 }
+                deadline.max(Instant::now() + CLOSE_GRACE)
             }
-        }
+        };
         // Reading on sends the answer to a client's close frame, and waits for the client's
         // answer to ours: closing TCP with unread input could reset the connection before the
         // client reads the close frame.
         let drained = async { while let Some(Ok(_)) = self.socket.recv().await {} };
-        let _ = tokio::time::timeout(CLOSE_GRACE, drained).await;
+        let _ = tokio::time::timeout_at(answer_by, drained).await;
+    }
+
+    /// Writes the close frame (after a legacy `connection_error`, for a refusal) by `deadline`.
+    /// It goes after every frame already written, so it is out only once the client has read
+    /// enough of those to make room for it.
+    async fn send_close(&mut self, close: &Close, deadline: Instant) -> Result<(), Unsent> {
+        if self.protocol == Protocol::Legacy && close.is_refusal() {
+            let refusal = ServerMessage::ConnectionError(close.reason());
+            if let Some(text) = self.protocol.encode(refusal) {
+                let sent = self.socket.send(Message::text(text));
+                tokio::time::timeout_at(deadline, sent)
+                    .await
+                    .map_err(|_| Unsent::Timeout)?
+                    .map_err(Unsent::Failed)?;
+            }
+        }
+        let frame = CloseFrame {
+            code: close.code(),
+            reason: close.reason().into(),
+        };
+        let sent = self.socket.send(Message::Close(Some(frame)));
+        tokio::time::timeout_at(deadline, sent)
+            .await
+            .map_err(|_| Unsent::Timeout)?
+            .map_err(Unsent::Failed)
     }
 }
 

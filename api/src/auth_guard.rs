@@ -8,6 +8,14 @@
 //! addresses are not affected. Behind a proxy every client shares the proxy's address; with
 //! `--trust-forwarded-for` the address is the last one in `X-Forwarded-For`, the one the proxy
 //! itself added.
+//!
+//! Only the routes that check a credential are limited: the webhooks, and GraphQL over HTTP,
+//! WebSocket and Server-Sent Events (GraphiQL's page is `GET /graphql`, so it is limited with
+//! it). `app()` puts this middleware in front of the webhook and GraphQL routers only, and
+//! [`PUBLIC`] lets their two public documents through. Health checks, `/metrics` and the
+//! dashboard's files never reach it: refusing what needs no credential tells a guesser nothing,
+//! and would take an instance out of a load balancer, or break a page, for whoever shares the
+//! guesser's address. README, "Access", has the table of routes.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -15,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -26,6 +34,16 @@ use crate::error::error_response;
 
 /// Addresses remembered at most; past it, those whose window ended are forgotten first.
 const MAX_ADDRESSES: usize = 100_000;
+
+/// The routes behind this middleware that check no credential, passed through unlimited: the
+/// webhook route's OpenAPI document and GraphiQL's files, the same for everyone.
+const PUBLIC: [&str; 2] = ["/openapi.json", "/graphql/assets/{file}"];
+
+/// `error.code` of a webhook answered 429 here.
+pub const WEBHOOK_CODE: &str = "too_many_failed_authentications";
+
+/// `extensions.code` of a GraphQL request answered 429 here.
+pub const GRAPHQL_CODE: &str = "TOO_MANY_FAILED_AUTHENTICATIONS";
 
 #[derive(Debug, Clone, Copy)]
 pub struct GuardSettings {
@@ -180,6 +198,13 @@ impl LateFailure {
 
 /// The middleware in front of the webhooks and the GraphQL API.
 pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let public = request
+        .extensions()
+        .get::<MatchedPath>()
+        .is_some_and(|route| PUBLIC.contains(&route.as_str()));
+    if public {
+        return next.run(request).await;
+    }
     let guard = &state.auth_guard;
     let client = guard.client_of(&request);
     let surface = Surface::of(request.uri().path());
@@ -206,16 +231,12 @@ fn too_many(surface: Surface, wait: Duration) -> Response {
          right token or key"
     );
     let mut response = match surface {
-        Surface::Webhook => error_response(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_failed_authentications",
-            message,
-        ),
+        Surface::Webhook => error_response(StatusCode::TOO_MANY_REQUESTS, WEBHOOK_CODE, message),
         Surface::GraphQl => (
             StatusCode::TOO_MANY_REQUESTS,
             axum::Json(json!({ "errors": [{
                 "message": message,
-                "extensions": { "code": "TOO_MANY_FAILED_AUTHENTICATIONS" },
+                "extensions": { "code": GRAPHQL_CODE },
             }] })),
         )
             .into_response(),

@@ -1,5 +1,6 @@
 //! `GET /healthz` (the process answers) and `GET /readyz` (the store answers and the commit
-//! worker runs).
+//! worker runs). Neither asks for a credential nor is limited after failed authentications: a
+//! load balancer's health check carries none (README, "Access").
 
 use axum::Router;
 use axum::extract::State;
@@ -9,6 +10,15 @@ use axum::routing::get;
 
 use crate::AppState;
 use crate::error::{error_response, log_chain};
+
+/// `error.code` of `/readyz` answered 503: the task that commits webhooks has stopped.
+pub const COMMIT_WORKER_STOPPED: &str = "commit_worker_stopped";
+
+/// `error.code` of `/readyz` answered 503: the store does not answer.
+pub const STORE_UNAVAILABLE: &str = "store_unavailable";
+
+/// Every `error.code` of `/readyz`, as the README lists them (`tests/e2e/readme_codes.rs`).
+pub const CODES: [&str; 2] = [COMMIT_WORKER_STOPPED, STORE_UNAVAILABLE];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,7 +34,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
     if let Some(why) = state.commits.stopped() {
         return error_response(
             StatusCode::SERVICE_UNAVAILABLE,
-            "commit_worker_stopped",
+            COMMIT_WORKER_STOPPED,
             format!(
                 "the commit worker stopped ({why}); no webhook can be stored until the service is restarted"
             ),
@@ -36,7 +46,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
             log_chain("not ready", &err);
             error_response(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "store_unavailable",
+                STORE_UNAVAILABLE,
                 "the event store does not answer",
             )
         }

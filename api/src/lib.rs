@@ -121,7 +121,8 @@ pub fn app(state: AppState) -> Router {
                     }),
                 )
                 .layer(PropagateRequestIdLayer::new(logging::REQUEST_ID))
-                // A stalled body errors in the handler's read, which answers 400.
+                // A stalled body errors in the handler's read, which answers it: 503 on the
+                // webhooks, so that the sender retries; 400 on GraphQL.
                 .layer(RequestBodyTimeoutLayer::new(state.request_body_timeout)),
         )
 }

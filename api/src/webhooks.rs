@@ -1,9 +1,11 @@
 //! The webhook routes: `POST /webhooks/mobiniti/{kind}`, one per Mobiniti webhook.
 //!
 //! A delivery goes through, in order: the kind in the path (404), the token (401, before the
-//! body is read), the body cap (413), lenient JSON (400) and the kind's payload (422), both kept
-//! in quarantine when they fail, and the append (503 when the store does not answer). The answer
-//! 200 comes only after the commit.
+//! body is read), the body cap (413) and its arrival (503 when it stalls, so that the sender
+//! retries), lenient JSON (400) and the kind's payload (422), both kept in quarantine when they
+//! fail, and the append (503 when the store does not answer). The answer 200 comes only after
+//! the commit. An address with too many 401s is answered 429 before any of this
+//! ([`crate::auth_guard`]).
 
 mod auth;
 pub mod category;

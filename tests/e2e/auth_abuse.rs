@@ -1,5 +1,6 @@
 //! Wrong credentials: they write nothing, they are counted, an address that keeps failing is
-//! answered 429 for a while, and no token, key or message body ever reaches the logs.
+//! answered 429 for a while on the routes that check credentials (and only those: README,
+//! "Access"), and no token, key or message body ever reaches the logs.
 
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
 use crate::support::process::ServiceProcess;
+use crate::support::sse;
 use crate::support::ws::{TRANSPORT, WsClient};
 use crate::support::{Backend, TOKEN, TestApp, TestDb, spawn_app_with};
 
@@ -100,6 +102,66 @@ async fn wrong_credentials_write_nothing_are_counted_then_limited() {
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     assert_eq!(webhook(&app, TOKEN, None).await.status(), 200);
     assert_eq!(graphql(&app, KEY).await.status(), 200);
+}
+
+/// Past the limit, every route that checks a token or a key answers 429, the right credentials
+/// included; the routes that need none still answer: health checks, metrics, and the public
+/// pages, files and documents.
+#[tokio::test]
+async fn past_the_limit_only_the_routes_that_check_credentials_are_refused() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &["--api-key", KEY, "--auth-failure-limit", "2"],
+    )
+    .await;
+    for _ in 0..2 {
+        assert_eq!(webhook(&app, "wrong-token", None).await.status(), 401);
+    }
+    let get = |path: &str, accept: &'static str| {
+        app.client
+            .get(app.url(path))
+            .header("accept", accept)
+            .send()
+    };
+
+    assert_eq!(webhook(&app, TOKEN, None).await.status(), 429, "webhooks");
+    assert_eq!(graphql(&app, KEY).await.status(), 429, "POST /graphql");
+    let query = get(
+        "/graphql?query=%7B%20totals%20%7B%20contacts%20%7D%20%7D",
+        "*/*",
+    );
+    let answer = query.await.expect("an answer");
+    assert_eq!(answer.status(), 429, "GET /graphql");
+    let page = get("/graphql", "text/html").await.expect("an answer");
+    assert_eq!(page.status(), 429, "GraphiQL's page is the /graphql route");
+    let stream = sse::post(
+        &app,
+        Some(KEY),
+        "subscription { events { position } }",
+        json!({}),
+    );
+    assert_eq!(stream.await.status(), 429, "/graphql/stream");
+    for path in ["/graphql", "/graphql/ws"] {
+        let upgrade = WsClient::try_connect(&app, path, &[TRANSPORT], &[]).await;
+        assert_eq!(
+            upgrade.err().map(|refused| refused.status),
+            Some(429),
+            "{path}"
+        );
+    }
+
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/",
+        "/dashboard/dashboard.js",
+        "/openapi.json",
+        "/graphql/assets/graphiql.min.js",
+    ] {
+        let answer = get(path, "*/*").await.expect("an answer");
+        assert_eq!(answer.status(), 200, "{path} is not limited");
+    }
 }
 
 /// A key refused in `connection_init` (4403, after the upgrade's 101) counts as a 401 would:

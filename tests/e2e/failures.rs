@@ -11,6 +11,7 @@ use crate::support::{
 on_every_store!(
     a_body_that_is_not_json_is_quarantined_and_answered_400,
     a_payload_of_the_wrong_shape_is_quarantined_and_answered_422,
+    text_or_too_few_digits_for_a_phone_number_is_quarantined_and_answered_422,
     an_oversize_body_is_refused_whole,
     an_oversize_body_without_a_length_is_refused_whole,
     a_store_that_does_not_answer_gives_503_then_recovers,
@@ -86,6 +87,50 @@ async fn a_payload_of_the_wrong_shape_is_quarantined_and_answered_422(backend: B
         assert_eq!(entry.raw_body, body.as_bytes());
         assert_eq!(entry.error_code, "invalid_payload");
     }
+}
+
+/// The parser alone reads the digits out of any text (`call me PII-4455` was `+14455`): text
+/// with letters, or fewer digits than a number of its country has, is refused. A short code is a
+/// sender's, not a contact's.
+async fn text_or_too_few_digits_for_a_phone_number_is_quarantined_and_answered_422(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let contact = |phone: &str| {
+        serde_json::json!({
+            "id": "c1", "phone_number": phone, "status": "suspended",
+            "updated_at": "2024-01-01T00:00:00Z",
+        })
+        .to_string()
+    };
+    let cases = [
+        (contact("call me PII-4455"), "letters"),
+        (contact("1-800-FLOWERS"), "vanity"),
+        (contact("44-55"), "4 digits after +1"),
+        (contact("555-0100"), "7 digits after +1"),
+        (contact("64600"), "5 digits after +1"),
+    ];
+    for (body, named) in &cases {
+        let response = app.post("contact-status", body.clone()).await;
+        assert_eq!(response.status(), 422, "{body}");
+        let error: serde_json::Value = response.json().await.expect("JSON error");
+        assert_eq!(error["error"]["code"], "invalid_payload");
+        let message = error["error"]["message"].as_str().expect("a message");
+        assert!(
+            message.contains("phone_number: ") && message.contains(named),
+            "`{message}` names the field and `{named}`"
+        );
+    }
+    let db = app.store().await;
+    assert_eq!(events::Entity::find().count(&db).await.expect("count"), 0);
+    let kept = quarantine::Entity::find().all(&db).await.expect("read");
+    assert_eq!(kept.len(), cases.len(), "every one is kept in quarantine");
+    for (entry, (body, _)) in kept.iter().zip(&cases) {
+        assert_eq!(entry.raw_body, body.as_bytes());
+        assert_eq!(entry.error_code, "invalid_payload");
+    }
+    app.deliver("contact-status", contact("(303) 555-0100"))
+        .await;
 }
 
 async fn an_oversize_body_is_refused_whole(backend: Backend) {

@@ -2,7 +2,9 @@
 
 use serde_json::json;
 
-use crate::support::{Backend, spawn_app, spawn_app_with};
+use crate::support::sse;
+use crate::support::ws::{TRANSPORT, WsClient};
+use crate::support::{Backend, TOKEN, spawn_app, spawn_app_with};
 
 const READER: &str = "reader-key-0123456789";
 const ADMIN: &str = "admin-key-0123456789";
@@ -54,6 +56,70 @@ async fn api_keys_carry_read_and_admin_scopes(backend: Backend) {
         body["data"]["quarantine"],
         json!({"totalCount": 1, "nodes": [{"kind": "BOUNCE", "errorCode": "invalid_json", "body": "not json"}]})
     );
+}
+
+/// With API keys, each route of README's "Access" table: the API asks for a key over HTTP,
+/// WebSocket and Server-Sent Events; the webhooks for their token, not a key; the pages, files,
+/// documents, health checks and metrics for nothing.
+#[tokio::test]
+async fn with_api_keys_only_the_api_asks_for_a_key() {
+    let app = spawn_app_with(Backend::Sqlite, &["--api-key", READER]).await;
+    let get = |path: &str, accept: &'static str| {
+        app.client
+            .get(app.url(path))
+            .header("accept", accept)
+            .send()
+    };
+
+    let query = "{ totals { contacts } }";
+    let post = app.graphql_request(None, query, json!({})).await;
+    assert_eq!(post.status(), 401, "POST /graphql");
+    let query_string = get(
+        "/graphql?query=%7B%20totals%20%7B%20contacts%20%7D%20%7D",
+        "*/*",
+    );
+    assert_eq!(
+        query_string.await.expect("an answer").status(),
+        401,
+        "GET /graphql"
+    );
+    let subscription = "subscription { events { position } }";
+    let stream = sse::post(&app, None, subscription, json!({})).await;
+    assert_eq!(stream.status(), 401, "/graphql/stream");
+    let mut socket = WsClient::connect(&app, TRANSPORT, None).await;
+    let refused = socket.init(None).await.map_err(|(code, _)| code);
+    assert_eq!(refused, Err(4403), "WebSocket");
+    let keyed = app.graphql_request(Some(READER), query, json!({})).await;
+    assert_eq!(keyed.status(), 200);
+
+    let webhook = |bearer: &str| {
+        app.client
+            .post(app.url("/webhooks/mobiniti/rejection"))
+            .bearer_auth(bearer)
+            .body(r#"{"code": "1"}"#)
+            .send()
+    };
+    let with_a_key = webhook(READER).await.expect("an answer");
+    assert_eq!(
+        with_a_key.status(),
+        401,
+        "a webhook needs its token, not a key"
+    );
+    assert_eq!(webhook(TOKEN).await.expect("an answer").status(), 200);
+
+    for (path, accept) in [
+        ("/", "text/html"),
+        ("/dashboard/dashboard.js", "*/*"),
+        ("/graphql", "text/html"),
+        ("/graphql/assets/graphiql.min.js", "*/*"),
+        ("/openapi.json", "*/*"),
+        ("/healthz", "*/*"),
+        ("/readyz", "*/*"),
+        ("/metrics", "*/*"),
+    ] {
+        let answer = get(path, accept).await.expect("an answer");
+        assert_eq!(answer.status(), 200, "{path} needs no key");
+    }
 }
 
 async fn total_count_is_read_only_when_selected(backend: Backend) {

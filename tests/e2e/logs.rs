@@ -1,6 +1,7 @@
 //! The service's own logs, captured from the binary at `debug`: in both formats every line a
 //! request writes names its request id (the client's when it is safe to log, else a new one,
-//! echoed in `x-request-id`), and no token, key or message text is ever written.
+//! echoed in `x-request-id`), and no token, key or message text is ever written; a refused
+//! payload is logged by kind and field, never by the value refused.
 
 use std::collections::HashSet;
 
@@ -129,4 +130,133 @@ async fn text_lines_carry_the_request_id_and_no_secret() {
             .find(|line| line.contains("webhook stored") && line.contains(id.as_str()));
         assert!(line.is_some(), "the stored line names {id}:\n{}", run.logs);
     }
+}
+
+/// Refused deliveries whose refusals quote the value (a phone number, a wrong-typed field, a
+/// time out of range, an id): each line names the kind, the field and why, and no value.
+#[tokio::test]
+async fn refused_payloads_are_logged_by_field_never_by_value() {
+    let db = TestDb::create(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let log_path = dir.path().join("service.log");
+    let log = std::fs::File::create(&log_path).expect("a log file");
+    let flags = ["--log-format", "json"];
+    let service = ServiceProcess::start_logging(&db.url, &flags, Some(log)).await;
+    let http = reqwest::Client::new();
+    let contact = |field: &str, value: Value| {
+        let mut body = json!({
+            "id": "c-1", "phone_number": "+13035550001", "status": "suspended", "bounces": 3,
+            "message": "hi", "updated_at": "2024-01-01T00:00:00Z",
+        });
+        body[field] = value;
+        body.to_string()
+    };
+    let long_id = format!("PII-long-id-{}", "x".repeat(300));
+    let report = json!({
+        "statuses": [{"code": 1, "recipients": ["PII-recipient-58"], "success": true}],
+        "messages": [],
+    });
+    // (kind, body, the value that must not be logged, the field that must be)
+    let cases = [
+        (
+            "contact-status",
+            contact("phone_number", json!("call me PII-4455")),
+            "PII-4455",
+            "phone_number",
+        ),
+        (
+            "bounce",
+            contact("bounces", json!("PII-bounces-61")),
+            "PII-bounces-61",
+            "bounces",
+        ),
+        (
+            "unsubscribe",
+            contact("updated_at", json!("0000-03-04T05:06:07Z")),
+            "0000-03-04",
+            "updated_at",
+        ),
+        (
+            "unsubscribe",
+            contact("updated_at", json!("PII-time")),
+            "PII-time",
+            "updated_at",
+        ),
+        (
+            "inbound-message",
+            contact("id", json!(987_654_321_987_u64)),
+            "987654321987",
+            "id",
+        ),
+        (
+            "inbound-message",
+            contact("id", json!(long_id)),
+            "PII-long-id",
+            "id",
+        ),
+        (
+            "delivery-report",
+            report.to_string(),
+            "PII-recipient-58",
+            "statuses[0].recipients[0]",
+        ),
+    ];
+    for (kind, body, marker, _) in &cases {
+        let url = service.url(&format!("/webhooks/mobiniti/{kind}?token={TOKEN}"));
+        let answer = http
+            .post(url)
+            .body(body.clone())
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(answer.status(), 422, "{kind}: {body}");
+        let answer: Value = answer.json().await.expect("JSON");
+        assert_eq!(answer["error"]["code"], "invalid_payload");
+        if *marker == "PII-4455" {
+            let message = answer["error"]["message"].as_str().expect("a message");
+            assert!(
+                message.contains(marker),
+                "the sender is told what it sent: {message}"
+            );
+        }
+    }
+    let not_json = service.url(&format!("/webhooks/mobiniti/rejection?token={TOKEN}"));
+    let answer = http
+        .post(not_json)
+        .body("{\"code\": PII-bare}")
+        .send()
+        .await;
+    assert_eq!(answer.expect("an answer").status(), 400);
+    service.stop().await;
+
+    let logs = std::fs::read_to_string(&log_path).expect("the logs");
+    for marker in cases.iter().map(|case| case.2).chain(["PII"]) {
+        let line = logs.lines().find(|line| line.contains(marker));
+        assert!(line.is_none(), "`{marker}` is in a log line: {line:?}");
+    }
+    let refusals: Vec<Value> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| {
+            line["fields"]["message"]
+                .as_str()
+                .is_some_and(|message| message.starts_with("webhook refused"))
+        })
+        .collect();
+    for (kind, _, _, field) in &cases {
+        let logged = refusals.iter().any(|line| {
+            line["fields"]["kind"] == *kind
+                && line["fields"]["field"] == *field
+                && line["fields"]["code"] == "invalid_payload"
+                && line["fields"]["reason"].is_string()
+        });
+        assert!(logged, "no refusal line names {kind} and {field}:\n{logs}");
+    }
+    let not_json = refusals.iter().any(|line| {
+        line["fields"]["kind"] == "rejection" && line["fields"]["code"] == "invalid_json"
+    });
+    assert!(
+        not_json,
+        "the body that is not JSON is logged by kind:\n{logs}"
+    );
 }

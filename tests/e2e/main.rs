@@ -28,6 +28,7 @@ mod poison;
 mod projections;
 mod quarantine_replay;
 mod read_isolation;
+mod readme_codes;
 mod rebuild;
 mod replicas;
 mod shared_subscriptions;

@@ -1,10 +1,11 @@
-//! Clients that stall: a request body that stops arriving is answered 400 after
-//! `--request-body-timeout`, and one still stalled at shutdown does not keep the process alive
-//! past `--shutdown-timeout`.
+//! Clients that stall: a webhook body that stops arriving is answered 503 after
+//! `--request-body-timeout`, so that the sender retries, and one still stalled at shutdown does
+//! not keep the process alive past `--shutdown-timeout`.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use sea_orm::{EntityTrait, PaginatorTrait};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -23,7 +24,7 @@ async fn stalled_webhook(address: SocketAddr) -> TcpStream {
 }
 
 #[tokio::test]
-async fn a_stalled_body_is_answered_after_the_timeout() {
+async fn a_stalled_body_is_answered_503_after_the_timeout_so_the_sender_retries() {
     let app = spawn_app_with(Backend::Sqlite, &["--request-body-timeout", "1s"]).await;
     let started = Instant::now();
     let mut stream = stalled_webhook(app.address).await;
@@ -34,7 +35,10 @@ async fn a_stalled_body_is_answered_after_the_timeout() {
         .expect("read");
     let waited = started.elapsed();
     let answer = String::from_utf8_lossy(&answer);
-    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    let head = answer.to_ascii_lowercase();
+    assert!(head.contains("\r\nretry-after: 5\r\n"), "{answer}");
+    assert!(answer.contains(r#""code":"body_unreadable""#), "{answer}");
     assert!(answer.contains("could not be read"), "{answer}");
     assert!(
         waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
@@ -42,6 +46,13 @@ async fn a_stalled_body_is_answered_after_the_timeout() {
     );
     let unreadable = r#"mobiniti_webhooks_total{kind="inbound-message",outcome="unreadable"}"#;
     assert_eq!(app.metric(unreadable).await, 1);
+    let db = app.store().await;
+    let quarantined = entity::quarantine::Entity::find().count(&db).await;
+    assert_eq!(
+        quarantined.expect("count"),
+        0,
+        "a retry will bring the body"
+    );
 }
 
 #[tokio::test]

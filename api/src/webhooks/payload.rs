@@ -15,6 +15,8 @@ pub mod nul;
 mod rejection;
 mod unsubscribe;
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -42,8 +44,37 @@ pub enum PayloadError {
     #[error("the body is not JSON: {0}")]
     NotJson(String),
     /// JSON of the wrong shape for its kind: answered 422.
-    #[error("{0}")]
-    Invalid(String),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+}
+
+/// JSON of the wrong shape for its kind. The sender and the quarantine get the whole message,
+/// which may quote the value: the sender sent it, and the quarantine is for admins. The log gets
+/// `field` and `reason` only, as payloads hold phone numbers, names and texts.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("{message}")]
+pub struct Invalid {
+    /// Where: `phone_number`, `statuses[0].recipients[1]`; `.` for the payload as a whole.
+    pub field: String,
+    /// Why, in words that never quote the value.
+    pub reason: &'static str,
+    /// The field and why, for the sender: what to change.
+    pub message: String,
+}
+
+impl Invalid {
+    /// The payload as a whole: `message` names no field.
+    const WHOLE: &str = ".";
+
+    /// A field refused, with `detail` for the sender after the field's name.
+    pub fn new(field: impl Into<String>, reason: &'static str, detail: impl fmt::Display) -> Self {
+        let field = field.into();
+        Self {
+            message: format!("{field}: {detail}"),
+            field,
+            reason,
+        }
+    }
 }
 
 /// A delivery's content, typed and normalized (E.164 phones, UTC times).
@@ -105,10 +136,15 @@ pub fn parse(
 ) -> Result<EventData, PayloadError> {
     let phones = &normalizer.phones;
     if !json.is_object() {
-        return Err(PayloadError::Invalid(format!(
-            "a {kind} payload must be a JSON object, not {}",
-            fields::describe(json)
-        )));
+        return Err(Invalid {
+            field: Invalid::WHOLE.to_owned(),
+            reason: "not a JSON object",
+            message: format!(
+                "a {kind} payload must be a JSON object, not {}",
+                fields::describe(json)
+            ),
+        }
+        .into());
     }
     Ok(match kind {
         WebhookKind::InboundMessage => {
@@ -130,19 +166,45 @@ pub fn parse(
 fn typed<T: DeserializeOwned>(json: &Value) -> Result<T, PayloadError> {
     serde_path_to_error::deserialize(json).map_err(|err| {
         let path = err.path().to_string();
-        if path == "." {
-            PayloadError::Invalid(err.into_inner().to_string())
+        let detail = err.into_inner().to_string();
+        let message = if path == Invalid::WHOLE {
+            detail.clone()
         } else {
-            PayloadError::Invalid(format!("{path}: {}", err.into_inner()))
+            format!("{path}: {detail}")
+        };
+        // serde reports a missing field at its parent, naming it in the message (one of the
+        // payload structs' own field names, never the sender's text).
+        let missing = detail
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.strip_suffix('`'));
+        let (field, reason) = match missing {
+            Some(name) if path == Invalid::WHOLE => (name.to_owned(), "missing"),
+            Some(name) => (format!("{path}.{name}"), "missing"),
+            None if detail.starts_with("invalid type") => (path, "of the wrong type"),
+            None => (path, "not a valid value"),
+        };
+        Invalid {
+            field,
+            reason,
+            message,
         }
+        .into()
     })
 }
 
-/// Normalizes a phone number, naming the field it came from in the error.
+/// Normalizes a contact's or a recipient's phone number, naming the field it came from in the
+/// error.
 fn phone(phones: &PhoneNormalizer, field: &str, raw: &str) -> Result<String, PayloadError> {
     phones
         .normalize(raw)
-        .map_err(|err| PayloadError::Invalid(format!("{field}: {err}")))
+        .map_err(|err| Invalid::new(field, err.why.reason(), &err).into())
+}
+
+/// Normalizes a message's sender, which may be a short code.
+fn sender(phones: &PhoneNormalizer, field: &str, raw: &str) -> Result<String, PayloadError> {
+    phones
+        .normalize_sender(raw)
+        .map_err(|err| Invalid::new(field, err.why.reason(), &err).into())
 }
 
 #[cfg(test)]
@@ -197,7 +259,11 @@ mod tests {
             parse(WebhookKind::Bounce, &serde_json::json!([]), &us()).expect_err("must be refused");
         assert_eq!(
             err,
-            PayloadError::Invalid("a bounce payload must be a JSON object, not an array".into())
+            PayloadError::Invalid(Invalid {
+                field: ".".into(),
+                reason: "not a JSON object",
+                message: "a bounce payload must be a JSON object, not an array".into(),
+            })
         );
     }
 
@@ -207,7 +273,11 @@ mod tests {
         let err = parse(WebhookKind::InboundMessage, &json, &us()).expect_err("must be refused");
         assert_eq!(
             err,
-            PayloadError::Invalid("missing field `phone_number`".into())
+            PayloadError::Invalid(Invalid {
+                field: "phone_number".into(),
+                reason: "missing",
+                message: "missing field `phone_number`".into(),
+            })
         );
     }
 
@@ -215,12 +285,93 @@ mod tests {
     fn a_wrong_type_is_named_with_its_path() {
         let json = serde_json::json!({"statuses": [{"code": "100", "recipients": [true], "success": true}], "messages": []});
         let err = parse(WebhookKind::DeliveryReport, &json, &us()).expect_err("must be refused");
-        let PayloadError::Invalid(message) = err else {
+        let PayloadError::Invalid(invalid) = err else {
             panic!("{err:?}")
         };
+        assert_eq!(invalid.field, "statuses[0].recipients[0]");
+        assert_eq!(invalid.reason, "of the wrong type");
         assert!(
-            message.starts_with("statuses[0].recipients[0]: "),
-            "{message}"
+            invalid.message.starts_with("statuses[0].recipients[0]: "),
+            "{invalid}"
         );
+    }
+
+    #[test]
+    fn a_missing_nested_field_is_named_with_its_path() {
+        let json =
+            serde_json::json!({"statuses": [{"recipients": [], "success": true}], "messages": []});
+        let err = parse(WebhookKind::DeliveryReport, &json, &us()).expect_err("must be refused");
+        let PayloadError::Invalid(invalid) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            (invalid.field.as_str(), invalid.reason),
+            ("statuses[0].code", "missing")
+        );
+        assert_eq!(invalid.message, "statuses[0]: missing field `code`");
+    }
+
+    /// The field and the reason are what the log gets: neither may carry the value.
+    #[test]
+    fn the_field_and_reason_never_quote_the_value() {
+        let long_id = format!("PII-id-{}", "x".repeat(300));
+        let contact = |field: &str, value: &str| {
+            let mut json = serde_json::json!({
+                "id": "c1", "phone_number": "+19999999999", "status": "s", "bounces": 1,
+                "updated_at": "2024-01-01T00:00:00Z",
+            });
+            json[field] = value.into();
+            json
+        };
+        let report = serde_json::json!({
+            "statuses": [{"code": 1, "recipients": ["PII-recipient 1"], "success": true}],
+            "messages": [],
+        });
+        let status = WebhookKind::ContactStatus;
+        let cases = [
+            (
+                status,
+                contact("phone_number", "call PII-phone 12"),
+                "PII-phone",
+                "phone_number",
+            ),
+            (
+                WebhookKind::Bounce,
+                contact("bounces", "PII-count"),
+                "PII-count",
+                "bounces",
+            ),
+            (
+                status,
+                contact("updated_at", "PII-time"),
+                "PII-time",
+                "updated_at",
+            ),
+            (
+                status,
+                contact("updated_at", "0000-01-01T07:31:00Z"),
+                "07:31",
+                "updated_at",
+            ),
+            (status, contact("id", &long_id), "PII-id", "id"),
+            (
+                WebhookKind::DeliveryReport,
+                report,
+                "PII-recipient",
+                "statuses[0].recipients[0]",
+            ),
+        ];
+        for (kind, json, marker, field) in cases {
+            let err = parse(kind, &json, &us()).expect_err("must be refused");
+            let PayloadError::Invalid(invalid) = err else {
+                panic!("{err:?}")
+            };
+            assert_eq!(invalid.field, field, "{invalid}");
+            assert!(
+                !invalid.reason.contains(marker),
+                "{}: {invalid}",
+                invalid.reason
+            );
+        }
     }
 }

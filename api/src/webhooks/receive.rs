@@ -44,16 +44,23 @@ pub struct Receipt {
     responses(
         (status = 200, body = Receipt,
             description = "stored (or a redelivery of a stored event: `duplicate` is true)"),
-        (status = 400, body = ErrorBody, description = "the body is not JSON; kept in quarantine"),
-        (status = 401, body = ErrorBody, description = "the token is missing or wrong"),
-        (status = 404, body = ErrorBody, description = "no such webhook"),
-        (status = 413, body = ErrorBody, description = "the body is over `--webhook-body-limit`"),
+        (status = 400, body = ErrorBody,
+            description = "`invalid_json`: the body is not JSON; kept in quarantine"),
+        (status = 401, body = ErrorBody,
+            description = "`unauthorized`: the token is missing or wrong"),
+        (status = 404, body = ErrorBody, description = "`unknown_webhook`: no such webhook"),
+        (status = 413, body = ErrorBody,
+            description = "`payload_too_large`: the body is over `--webhook-body-limit`"),
         (status = 422, body = ErrorBody,
-            description = "the payload is not valid for its kind; kept in quarantine"),
+            description = "`invalid_payload`: the payload is not valid for its kind; kept in \
+                           quarantine"),
         (status = 429, body = ErrorBody,
-            description = "too many failed authentications from this address; see `Retry-After`"),
+            description = "`too_many_failed_authentications`: too many failed authentications \
+                           from this address; see `Retry-After`"),
         (status = 503, body = ErrorBody,
-            description = "the store did not answer; retry after `Retry-After` seconds"),
+            description = "`store_unavailable`: the store did not answer; or `body_unreadable`: \
+                           the body stalled or broke off. Nothing was stored: retry after \
+                           `Retry-After` seconds"),
     )
 )]
 pub async fn receive(
@@ -80,7 +87,7 @@ fn outcome(answer: &Result<Json<Receipt>, WebhookError>) -> WebhookOutcome {
         Err(WebhookError::Unauthorized) => WebhookOutcome::Unauthorized,
         Err(WebhookError::TooLarge { .. }) => WebhookOutcome::TooLarge,
         Err(WebhookError::BodyUnreadable(_)) => WebhookOutcome::Unreadable,
-        Err(WebhookError::InvalidJson(_) | WebhookError::InvalidPayload { .. }) => {
+        Err(WebhookError::InvalidJson { .. } | WebhookError::InvalidPayload { .. }) => {
             WebhookOutcome::Quarantined
         }
         Err(WebhookError::StoreRefused { .. }) => WebhookOutcome::RefusedByStore,
@@ -122,12 +129,10 @@ async fn store(
         Ok(outcome) => outcome,
         Err(AppendError::Store(err)) => return Err(err.into()),
         Err(AppendError::Refused { reason, event }) => {
-            let refusal = WebhookError::StoreRefused { reason };
-            tracing::warn!(
-                kind = kind.as_str(),
-                reason = %refusal,
-                "the store refused a delivery for its content; kept in quarantine"
-            );
+            let refusal = WebhookError::StoreRefused {
+                kind: kind.as_str(),
+                reason,
+            };
             state
                 .store
                 .quarantine(Quarantined {
@@ -183,11 +188,17 @@ pub fn to_event(
             payload,
             data,
         }),
-        Err(PayloadError::NotJson(message)) => Err((WebhookError::InvalidJson(message), raw)),
-        Err(PayloadError::Invalid(message)) => Err((
-            WebhookError::InvalidPayload {
+        Err(PayloadError::NotJson(message)) => Err((
+            WebhookError::InvalidJson {
                 kind: kind.as_str(),
                 message,
+            },
+            raw,
+        )),
+        Err(PayloadError::Invalid(invalid)) => Err((
+            WebhookError::InvalidPayload {
+                kind: kind.as_str(),
+                invalid,
             },
             raw,
         )),

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{ContactUpdate, PayloadError, typed};
+use super::{ContactUpdate, Invalid, PayloadError, typed};
 use crate::phone::PhoneNormalizer;
 
 #[derive(Deserialize)]
@@ -17,8 +17,13 @@ struct Fields {
 pub fn parse(json: &Value, phones: &PhoneNormalizer) -> Result<ContactUpdate, PayloadError> {
     let mut contact = ContactUpdate::parse(json, phones)?;
     let fields: Fields = typed(json)?;
-    let bounces = i32::try_from(fields.bounces)
-        .map_err(|_| PayloadError::Invalid(format!("bounces: {} is too large", fields.bounces)))?;
+    let bounces = i32::try_from(fields.bounces).map_err(|_| {
+        Invalid::new(
+            "bounces",
+            "too large",
+            format_args!("{} is too large", fields.bounces),
+        )
+    })?;
     contact.bounces = Some(bounces);
     Ok(contact)
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{PayloadError, fields, fields::present, phone, typed};
+use super::{Invalid, PayloadError, fields, fields::present, phone, typed};
 use crate::phone::PhoneNormalizer;
 
 /// What an event says about a contact. `None` means the payload did not mention the field and
@@ -48,7 +48,7 @@ impl ContactUpdate {
     pub fn parse(json: &Value, phones: &PhoneNormalizer) -> Result<Self, PayloadError> {
         let fields: ContactFields = typed(json)?;
         if fields.id.trim().is_empty() {
-            return Err(PayloadError::Invalid("id: must not be empty".into()));
+            return Err(Invalid::new("id", "empty", "must not be empty").into());
         }
         let time = |field, value: Option<DateTime<Utc>>| {
             value.map(|value| fields::time(field, value)).transpose()

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{ContactUpdate, PayloadError, typed};
+use super::{ContactUpdate, Invalid, PayloadError, typed};
 use crate::phone::PhoneNormalizer;
 
 #[derive(Deserialize)]
@@ -19,7 +19,7 @@ pub fn parse(json: &Value, phones: &PhoneNormalizer) -> Result<ContactUpdate, Pa
     let fields: Fields = typed(json)?;
     let status = fields.status.trim();
     if status.is_empty() {
-        return Err(PayloadError::Invalid("status: must not be empty".into()));
+        return Err(Invalid::new("status", "empty", "must not be empty").into());
     }
     contact.carrier_status = Some(status.to_owned());
     Ok(contact)

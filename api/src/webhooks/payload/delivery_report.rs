@@ -8,7 +8,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{PayloadError, fields, fields::Text, phone, typed};
+use super::{Invalid, PayloadError, fields, fields::Text, phone, sender, typed};
 use crate::phone::PhoneNormalizer;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,13 +105,16 @@ pub fn parse(json: &Value, phones: &PhoneNormalizer) -> Result<DeliveryReport, P
         .enumerate()
         .map(|(i, message)| {
             if message.id.0.trim().is_empty() {
-                return Err(PayloadError::Invalid(format!(
-                    "messages[{i}].id: must not be empty"
-                )));
+                return Err(Invalid::new(
+                    format!("messages[{i}].id"),
+                    "empty",
+                    "must not be empty",
+                )
+                .into());
             }
             let sender = message
                 .from
-                .map(|from| phone(phones, &format!("messages[{i}].from"), &from.0))
+                .map(|from| sender(phones, &format!("messages[{i}].from"), &from.0))
                 .transpose()?;
             Ok(OutboundMessage {
                 phone: phone(

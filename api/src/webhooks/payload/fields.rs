@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Deserializer, de};
 use serde_json::Value;
 
-use super::PayloadError;
+use super::{Invalid, PayloadError};
 
 /// The most bytes an identifier or status code may have. The store indexes them, and
 /// PostgreSQL refuses an index entry over about 2.7 KB where SQLite takes any length; refusing
@@ -17,10 +17,15 @@ pub const MAX_KEY_BYTES: usize = 255;
 /// Checks an identifier or code against [`MAX_KEY_BYTES`].
 pub fn key(field: &str, value: String) -> Result<String, PayloadError> {
     if value.len() > MAX_KEY_BYTES {
-        return Err(PayloadError::Invalid(format!(
-            "{field}: {} bytes, more than the {MAX_KEY_BYTES} an identifier may have",
-            value.len()
-        )));
+        return Err(Invalid::new(
+            field,
+            "too long",
+            format_args!(
+                "{} bytes, more than the {MAX_KEY_BYTES} an identifier may have",
+                value.len()
+            ),
+        )
+        .into());
     }
     Ok(value)
 }
@@ -31,9 +36,12 @@ pub fn time(field: &str, value: DateTime<Utc>) -> Result<DateTime<Utc>, PayloadE
     if (1..=9999).contains(&value.year()) {
         Ok(value)
     } else {
-        Err(PayloadError::Invalid(format!(
-            "{field}: {value} is outside the years 1 to 9999"
-        )))
+        Err(Invalid::new(
+            field,
+            "outside the years 1 to 9999",
+            format_args!("{value} is outside the years 1 to 9999"),
+        )
+        .into())
     }
 }
 

@@ -97,11 +97,13 @@ impl Store {
                     report.count(&written, page.refused.len());
                 }
                 Err(err) => {
-                    let Some(reason) = refusal::reason(&err) else {
+                    if refusal::reason(&err).is_none() {
                         return Err(err.into());
-                    };
+                    }
                     drop(txn);
-                    tracing::warn!(%reason, "the store refused a page of the quarantine; replaying it delivery by delivery");
+                    tracing::warn!(
+                        "the store refused a page of the quarantine; replaying it delivery by delivery"
+                    );
                     self.replay_one_by_one(page, &mut report).await?;
                 }
             }

@@ -111,18 +111,14 @@ async fn store(
     let event = match to_event(kind, Uuid::now_v7(), received_at, raw, &state.normalizer) {
         Ok(event) => event,
         Err((refusal, raw)) => {
-            state
-                .store
-                .quarantine(Quarantined {
-                    kind,
-                    received_at,
-                    content_type: content_type(headers),
-                    raw_body: raw,
-                    error_code: refusal.code(),
-                    error_message: refusal.to_string(),
-                })
-                .await?;
-            return Err(refusal);
+            let code = refusal.code();
+            let kept = Kept {
+                kind,
+                received_at,
+                headers,
+                raw,
+            };
+            return Err(kept.quarantine(state, code, refusal).await);
         }
     };
     let outcome = match state.commits.append(event).await {
@@ -133,19 +129,13 @@ async fn store(
                 kind: kind.as_str(),
                 reason,
             };
-            state
-                .store
-                .quarantine(Quarantined {
-                    kind,
-                    received_at,
-                    content_type: content_type(headers),
-                    raw_body: event.raw_body,
-                    error_code: "store_refused",
-                    // The store's reason may quote the value it refused.
-                    error_message: payload::nul::replace_in(refusal.to_string()),
-                })
-                .await?;
-            return Err(refusal);
+            let kept = Kept {
+                kind,
+                received_at,
+                headers,
+                raw: event.raw_body,
+            };
+            return Err(kept.quarantine(state, "store_refused", refusal).await);
         }
     };
     tracing::info!(
@@ -159,6 +149,42 @@ async fn store(
         position: outcome.position,
         duplicate: outcome.duplicate,
     }))
+}
+
+/// A refused delivery, as the quarantine keeps it.
+struct Kept<'a> {
+    kind: WebhookKind,
+    received_at: DateTime<Utc>,
+    headers: &'a HeaderMap,
+    raw: Vec<u8>,
+}
+
+impl Kept<'_> {
+    /// Keeps the delivery with the error it is answered with, under `code`, and gives that
+    /// error back; or the store's, if it could not be kept (then nothing was, and the sender
+    /// retries).
+    async fn quarantine(
+        self,
+        state: &AppState,
+        code: &'static str,
+        refusal: WebhookError,
+    ) -> WebhookError {
+        let kept = state
+            .store
+            .quarantine(Quarantined {
+                kind: self.kind,
+                received_at: self.received_at,
+                content_type: content_type(self.headers),
+                raw_body: self.raw,
+                error_code: code,
+                error_message: refusal.to_string(),
+            })
+            .await;
+        match kept {
+            Ok(_) => refusal,
+            Err(err) => err.into(),
+        }
+    }
 }
 
 /// Reads a delivery's body into the event it becomes, as `id`; or says why it cannot, and gives

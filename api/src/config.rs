@@ -3,16 +3,21 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::derivation::Derivation;
 use crate::graphql::{ApiKey, Limits, ws};
 use crate::logging::LogFormat;
-use crate::phone::{PhoneNormalizer, parse_region};
+use crate::phone::parse_region;
 use crate::simulate::SimulateArgs;
 use crate::store::StoreOptions;
 use crate::webhooks::WebhookToken;
-use crate::webhooks::category::Keywords;
 use crate::webhooks::payload::Normalizer;
+
+/// Webhook tokens live at once: the one in Mobiniti's URLs, and while those are being changed,
+/// the next.
+const MAX_WEBHOOK_TOKENS: usize = 2;
 
 /// Receives Mobiniti's webhooks, keeps every one as an event, and serves them over GraphQL.
 #[derive(Debug, Clone, Parser)]
@@ -30,7 +35,8 @@ pub enum Command {
     Serve,
     /// Apply pending migrations and exit.
     Migrate,
-    /// Recompute every projection from the event log.
+    /// Recompute every projection from the event log, with the derivation settings the store
+    /// keeps (see `settings`).
     Rebuild,
     /// Read the quarantined deliveries again with this version: those that now read become
     /// events (with their original receive time) and leave the quarantine; the rest stay, with
@@ -44,6 +50,23 @@ pub enum Command {
     Urls,
     /// Send realistic Mobiniti traffic to a running service, to see the dashboard come alive.
     Simulate(SimulateArgs),
+    /// Show the settings kept in the store that decide what is derived from the log
+    /// (`--default-region`, `--keywords`); `settings set` changes them.
+    Settings(SettingsArgs),
+}
+
+#[derive(Debug, Clone, clap::Args, PartialEq, Eq)]
+pub struct SettingsArgs {
+    #[command(subcommand)]
+    pub action: Option<SettingsAction>,
+}
+
+#[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
+pub enum SettingsAction {
+    /// Make the `--default-region` and `--keywords` given the store's, and rebuild every
+    /// projection with them in the same run (`--keywords ''` for none). Stop the service first:
+    /// one left running derives with the settings it started with.
+    Set,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -67,13 +90,12 @@ pub struct Config {
     )]
     pub listen: SocketAddr,
 
-    /// Webhook tokens, comma-separated; two may be live at once while Mobiniti's URLs are being
-    /// changed. Unset: one is generated on first start and kept in the store.
+    /// Webhook tokens, comma-separated: one, or two while Mobiniti's URLs are being changed.
+    /// Unset: one is generated on first start and kept in the store.
     #[arg(
         long,
         env = "WEBHOOK_TOKEN",
         value_delimiter = ',',
-        num_args = 1..=2,
         global = true,
         hide_env_values = true
     )]
@@ -84,9 +106,11 @@ pub struct Config {
     #[arg(long, env = "PUBLIC_URL", value_parser = parse_public_url, global = true)]
     pub public_url: Option<String>,
 
-    /// The region of phone numbers written without a country code (ISO 3166-1 alpha-2).
-    #[arg(long, env = "DEFAULT_REGION", default_value = "US", value_parser = parse_region, global = true)]
-    pub default_region: phonenumber::country::Id,
+    /// The region of phone numbers written without a country code (ISO 3166-1 alpha-2). Kept
+    /// in the store by the first process that derives from it (US if not given); unset: the
+    /// store's. A value that differs from the store's is refused: `settings set` changes it.
+    #[arg(long, env = "DEFAULT_REGION", value_parser = parse_region, global = true)]
+    pub default_region: Option<phonenumber::country::Id>,
 
     /// The largest webhook body accepted, in bytes; a larger one is answered 413.
     #[arg(long, env = "WEBHOOK_BODY_LIMIT", default_value_t = 1024 * 1024, global = true)]
@@ -94,14 +118,15 @@ pub struct Config {
 
     /// How long a request may wait for the store (a connection or a lock) before it is answered
     /// 503, for example `5s` or `500ms`.
-    #[arg(long, env = "STORE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration, global = true)]
+    #[arg(long, env = "STORE_TIMEOUT", default_value = "5s", value_parser = parse_duration, global = true)]
     pub store_timeout: Duration,
 
     /// The account's opt-in keywords, comma-separated: an inbound text that is exactly one of
     /// them (ignoring case and spaces) is a `KEYWORD` message rather than a `REPLY`. STOP, HELP
-    /// and the other carrier keywords are always known.
+    /// and the other carrier keywords are always known. Kept in the store like
+    /// `--default-region` (none if not given); unset: the store's.
     #[arg(long, env = "KEYWORDS", value_delimiter = ',', global = true)]
-    pub keywords: Vec<String>,
+    pub keywords: Option<Vec<String>>,
 
     /// API keys for the GraphQL API, comma-separated, each `read:KEY` or `admin:KEY` (a bare
     /// KEY reads). None: the API is open, and only on a loopback address.
@@ -120,7 +145,7 @@ pub struct Config {
     pub auth_failure_limit: u32,
 
     /// The window `--auth-failure-limit` counts in.
-    #[arg(long, env = "AUTH_FAILURE_WINDOW", default_value = "60s", value_parser = humantime::parse_duration, global = true)]
+    #[arg(long, env = "AUTH_FAILURE_WINDOW", default_value = "60s", value_parser = parse_duration, global = true)]
     pub auth_failure_window: Duration,
 
     /// Count failures against the last address of `X-Forwarded-For` (the one the proxy added)
@@ -168,7 +193,7 @@ pub struct Config {
 
     /// How long a delivery may wait for others to share its transaction; 0 takes only those
     /// already waiting, which batches under load and adds no latency without it.
-    #[arg(long, env = "COMMIT_BATCH_WAIT", default_value = "0s", value_parser = humantime::parse_duration, global = true)]
+    #[arg(long, env = "COMMIT_BATCH_WAIT", default_value = "0s", value_parser = parse_duration, global = true)]
     pub commit_batch_wait: Duration,
 
     /// The size of the store's connection pool for reads (GraphQL, subscriptions). Writes
@@ -186,7 +211,7 @@ pub struct Config {
     /// run before PostgreSQL cancels it and the query is answered READ_TIMEOUT; 0: no limit.
     /// PostgreSQL only: SQLite has no server to cancel a statement, and there a slow read holds
     /// only its own connection, never the writer's (WAL lets readers run beside it).
-    #[arg(long, env = "READ_STATEMENT_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
+    #[arg(long, env = "READ_STATEMENT_TIMEOUT", default_value = "30s", value_parser = parse_duration, global = true)]
     pub read_statement_timeout: Duration,
 
     /// The most GraphQL WebSocket connections and SSE streams (`/graphql/stream`) open at once,
@@ -245,20 +270,67 @@ pub struct Config {
 
     /// On SIGINT or SIGTERM, how long requests and streams in flight have to finish before the
     /// remaining connections are closed and the process exits.
-    #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
+    #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = parse_duration, global = true)]
     pub shutdown_timeout: Duration,
+}
+
+/// A duration with its unit, such as `5s`, `500ms` or `2m` (`0` alone is zero). humantime's
+/// own errors suggest `5sec`; these use the short units the README writes.
+fn parse_duration(value: &str) -> Result<Duration, String> {
+    use humantime::DurationError;
+    humantime::parse_duration(value).map_err(|err| match err {
+        DurationError::UnknownUnit { unit, .. } if unit.is_empty() => {
+            "write a unit: 5s, 500ms, 2m".to_owned()
+        }
+        DurationError::UnknownUnit { unit, .. } => {
+            format!("`{unit}` is not a unit of time; write 5s, 500ms, 2m")
+        }
+        DurationError::NumberOverflow => "too long a duration; write 5s, 500ms, 2m".to_owned(),
+        DurationError::InvalidCharacter(_)
+        | DurationError::NumberExpected(_)
+        | DurationError::Empty => {
+            "not a duration; write a number and a unit: 5s, 500ms, 2m".to_owned()
+        }
+    })
 }
 
 /// A duration such as `15s` or `300ms`, more than zero.
 fn parse_period(value: &str) -> Result<Duration, String> {
-    match humantime::parse_duration(value) {
-        Ok(period) if period.is_zero() => Err("must be more than zero, for example 15s".into()),
-        Ok(period) => Ok(period),
-        Err(err) => Err(err.to_string()),
+    match parse_duration(value)? {
+        period if period.is_zero() => Err("must be more than zero, for example 15s".into()),
+        period => Ok(period),
+    }
+}
+
+impl Cli {
+    /// Parses the command line and environment as [`Parser::parse`] does, then checks what
+    /// clap cannot check by itself ([`Config::check`]), exiting as clap does on a bad value.
+    pub fn parse_checked() -> Self {
+        let cli = Self::parse();
+        if let Err(message) = cli.config.check() {
+            Self::command()
+                .error(ErrorKind::TooManyValues, message)
+                .exit();
+        }
+        cli
     }
 }
 
 impl Config {
+    /// What clap cannot check by itself. `num_args` would count only the values written apart
+    /// on the command line, not those of one comma-separated value nor of the environment.
+    pub fn check(&self) -> Result<(), String> {
+        let tokens = self.webhook_token.len();
+        if tokens > MAX_WEBHOOK_TOKENS {
+            return Err(format!(
+                "--webhook-token (WEBHOOK_TOKEN) has {tokens} tokens; give one, or two while \
+                 Mobiniti's URLs are being changed from the old to the new: every token listed \
+                 lets whoever has it post webhooks, so a third is a retired one still open"
+            ));
+        }
+        Ok(())
+    }
+
     pub fn graphql_limits(&self) -> Limits {
         Limits {
             max_depth: self.graphql_max_depth,
@@ -291,12 +363,11 @@ impl Config {
         Ok(())
     }
 
-    /// How payloads are read and classified; `rebuild` must use the same as `serve`.
+    /// How payloads are read and classified with the settings given, the defaults for those
+    /// not given: what a new store keeps. The service's processes derive with what the store
+    /// keeps instead (see `crate::derivation`).
     pub fn normalizer(&self) -> Normalizer {
-        Normalizer {
-            phones: PhoneNormalizer::new(self.default_region),
-            keywords: Keywords::new(&self.keywords),
-        }
+        Derivation::given_or_default(self).normalizer()
     }
 
     pub fn guard_settings(&self) -> crate::auth_guard::GuardSettings {
@@ -353,14 +424,43 @@ mod tests {
     }
 
     #[test]
-    fn two_tokens_may_be_given_for_rotation() {
+    fn two_tokens_may_be_given_for_rotation_and_no_more() {
         let cli = Cli::parse_from([
             "mobiniti-events",
             "--webhook-token",
             "new-token-0123456789,old-token-0123456789",
         ]);
         assert_eq!(cli.config.webhook_token.len(), 2);
-        assert!(Cli::try_parse_from(["mobiniti-events", "--webhook-token", "a,b,c"]).is_err());
+        assert_eq!(cli.config.check(), Ok(()));
+        let three = Cli::parse_from([
+            "mobiniti-events",
+            "--webhook-token",
+            "new-token-0123456789,old-token-0123456789,older-token-0123456789",
+        ]);
+        assert!(three.config.check().is_err());
+    }
+
+    #[test]
+    fn derivation_settings_not_given_are_told_apart_from_the_defaults() {
+        let cli = Cli::parse_from(["mobiniti-events"]);
+        assert_eq!(cli.config.default_region, None);
+        assert_eq!(cli.config.keywords, None);
+        let cli = Cli::parse_from(["mobiniti-events", "--default-region", "us"]);
+        assert_eq!(
+            cli.config.default_region,
+            Some(phonenumber::country::Id::US)
+        );
+        let cli = Cli::parse_from(["mobiniti-events", "settings", "set", "--keywords", ""]);
+        assert_eq!(cli.config.keywords.as_deref(), Some(&[String::new()][..]));
+    }
+
+    #[test]
+    fn durations_without_a_unit_say_which_units_to_write() {
+        let err = parse_duration("5").expect_err("no unit");
+        assert!(err.contains("5s, 500ms, 2m"), "{err}");
+        assert!(!err.contains("sec"), "{err}");
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! The modules follow the data flow, one direction:
 //!
 //! - [`config`]: the command line and environment.
+//! - [`derivation`]: the settings that decide what is derived from the log, kept in the store.
 //! - [`webhooks`]: `POST /webhooks/mobiniti/{kind}`: token, body cap, lenient JSON, one payload
 //!   module per Mobiniti kind ([`webhooks::payload`]), dedupe keys.
 //! - [`phone`]: phone numbers to E.164.
@@ -16,6 +17,7 @@
 //! - [`dashboard`]: the live dashboard page at `/`, a client of the GraphQL API.
 //! - [`simulate`]: the `simulate` command, a client of the webhooks: realistic traffic for a
 //!   running service.
+//! - `rebuild`, `quarantine_replay`, `settings`: the commands of those names.
 //!
 //! [`app`] builds the router from a state; [`run`] serves it on a listener until a shutdown
 //! signal, which is what the binary and the tests both start.
@@ -24,6 +26,7 @@ pub mod auth_guard;
 mod body;
 pub mod config;
 mod dashboard;
+pub mod derivation;
 pub mod error;
 pub mod graphql;
 pub mod health;
@@ -32,6 +35,7 @@ pub mod metrics;
 pub mod phone;
 mod quarantine_replay;
 mod rebuild;
+mod settings;
 pub mod setup;
 pub mod simulate;
 pub mod store;
@@ -53,6 +57,7 @@ use tower_http::trace::TraceLayer;
 
 pub use quarantine_replay::replay_quarantine;
 pub use rebuild::rebuild;
+pub use settings::{change_settings, show_settings};
 
 use config::Config;
 use store::Store;
@@ -127,14 +132,19 @@ pub fn app(state: AppState) -> Router {
         )
 }
 
-/// Opens and migrates the store, prints the webhook URLs, and serves on `listener` until
-/// `shutdown` resolves; requests in flight then finish before it returns.
+/// Opens and migrates the store, settles the derivation settings with it, prints the webhook
+/// URLs, and serves on `listener` until `shutdown` resolves; requests in flight then finish
+/// before it returns.
 pub async fn run(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
+    let normalizer = derivation::in_force(&config, &store)
+        .await?
+        .for_new_events()?
+        .normalizer();
     let _checkpoints = store.start_checkpoints();
     let (tokens, generated) = webhook_tokens(&config, &store).await?;
     let address = listener
@@ -157,7 +167,6 @@ pub async fn run(
         }
     }
 
-    let normalizer = config.normalizer();
     let graphql_limits = config.graphql_limits();
     // Half the read pool at most for subscribers catching up; the rest stays for queries.
     let readers = (config.store_max_connections / 2).max(1) as usize;

@@ -1,15 +1,14 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
 use tokio::net::TcpListener;
 
-use api::config::{Cli, Command, Config};
+use api::config::{Cli, Command, Config, SettingsAction};
 use api::logging::LogFormat;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_checked();
     let format = cli.config.log_format;
     api::logging::init(format);
     match execute(cli).await {
@@ -42,6 +41,10 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Urls => api::print_webhook_urls(&cli.config).await,
         Command::Simulate(args) => api::simulate::run(&cli.config, &args).await,
+        Command::Settings(args) => match args.action {
+            None => api::show_settings(&cli.config).await,
+            Some(SettingsAction::Set) => api::change_settings(&cli.config).await,
+        },
     }
 }
 

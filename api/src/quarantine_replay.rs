@@ -1,15 +1,19 @@
 //! `mobiniti-events replay-quarantine`: read the quarantined deliveries again, with this
-//! version's parser and the account's settings, with a progress bar.
+//! version's parser and the derivation settings the store keeps, with a progress bar.
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::Config;
+use crate::derivation;
 use crate::store::StillRefused;
 use crate::webhooks::{self, WebhookKind};
 
 pub async fn replay_quarantine(config: &Config) -> anyhow::Result<()> {
     let store = crate::open_store(config).await?;
-    let normalizer = config.normalizer();
+    let normalizer = derivation::in_force(config, &store)
+        .await?
+        .for_new_events()?
+        .normalizer();
     // indicatif draws only on a terminal, so piped output stays clean.
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{spinner} replaying [{bar:40}] {pos}/{len} deliveries")

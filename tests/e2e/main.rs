@@ -11,6 +11,7 @@ mod crash;
 mod dashboard;
 mod dedupe;
 mod delivery_reports;
+mod derivation_settings;
 mod durability;
 mod failures;
 mod graphql;

@@ -80,6 +80,76 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string()
 }
 
+/// SQLSTATE `invalid_catalog_name`: the database named in the URL does not exist.
+const UNKNOWN_DATABASE: &str = "3D000";
+
+/// Why the store at `url` could not be opened, with what to do about it where the database's
+/// own words leave a newcomer guessing.
+fn connect_failure(url: &str, err: &DbErr) -> String {
+    if let DbErr::Conn(RuntimeErr::SqlxError(cause)) = err
+        && let sea_orm::sqlx::Error::Database(cause) = cause.as_ref()
+        && let Some(cause) = cause.try_downcast_ref::<PgDatabaseError>()
+    {
+        // The message alone: its display adds the line of PostgreSQL's C source that raised it.
+        let message = cause.message();
+        if cause.code() == UNKNOWN_DATABASE {
+            let name = message.split('"').nth(1).unwrap_or("NAME");
+            return format!(
+                "{message}: create it with `createdb {name}`, or point DATABASE_URL at an \
+                 existing database"
+            );
+        }
+        return message.to_owned();
+    }
+    let cause = root_cause(err);
+    match sqlite_file_hint(url) {
+        Some(hint) => format!("{cause}: {hint}"),
+        None => cause,
+    }
+}
+
+/// What the file system says about the SQLite file of `url`, when it explains a failure to
+/// open it: SQLite says only "unable to open database file". A missing file is not created
+/// unless the URL asks for it (`mode=rwc`), so that a mistyped path fails rather than starting
+/// on an empty store.
+fn sqlite_file_hint(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    let file = std::path::Path::new(path);
+    if file.exists() {
+        return None;
+    }
+    if let Some(folder) = file
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        && !folder.is_dir()
+    {
+        return Some(format!(
+            "the folder {} does not exist; create it first",
+            folder.display()
+        ));
+    }
+    let mode = query
+        .split('&')
+        .find_map(|parameter| parameter.strip_prefix("mode="));
+    match mode {
+        Some("rwc" | "memory") => None,
+        Some("ro") => Some(format!("the file {path} does not exist")),
+        _ => {
+            let separator = if query.is_empty() { '?' } else { '&' };
+            Some(format!(
+                "the file {path} does not exist; to create it, add `mode=rwc` to the URL: \
+                 {url}{separator}mode=rwc"
+            ))
+        }
+    }
+}
+
 impl Store {
     /// Opens a pool on the store. Runs no migration: call [`Store::migrate`].
     pub async fn connect(options: &StoreOptions) -> Result<Self, StoreError> {
@@ -88,7 +158,7 @@ impl Store {
                 .await
                 .map_err(|err| StoreError::Connect {
                     url: redact_password(&options.url),
-                    reason: root_cause(&err),
+                    reason: connect_failure(&options.url, &err),
                 })
         };
         let mut db = open(connect_options(
@@ -264,6 +334,23 @@ mod tests {
             "sqlite:///tmp/a.db?cache=shared&mode=ro"
         );
         assert_eq!(read_only("postgres://u@h/db"), "postgres://u@h/db");
+    }
+
+    #[test]
+    fn a_missing_sqlite_file_says_how_to_create_it() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let file = dir.path().join("x.db");
+        let url = format!("sqlite://{}", file.display());
+        let hint = sqlite_file_hint(&url).expect("a hint");
+        assert!(hint.ends_with(&format!("{url}?mode=rwc")), "{hint}");
+        assert_eq!(sqlite_file_hint(&format!("{url}?mode=rwc")), None);
+        let hint = sqlite_file_hint(&format!("{url}?mode=ro")).expect("a hint");
+        assert!(!hint.contains("rwc"), "{hint}");
+        let nested = format!("sqlite://{}?mode=rwc", dir.path().join("a/b.db").display());
+        let hint = sqlite_file_hint(&nested).expect("a hint");
+        assert!(hint.contains("folder"), "{hint}");
+        std::fs::write(&file, b"").expect("create the file");
+        assert_eq!(sqlite_file_hint(&url), None);
     }
 
     #[test]

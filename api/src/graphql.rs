@@ -10,6 +10,7 @@ pub mod auth;
 mod cache;
 mod connection;
 pub mod errors;
+mod extension;
 mod graphiql;
 mod http;
 mod loaders;
@@ -29,7 +30,7 @@ use axum::routing::get;
 pub use auth::{ApiKey, ApiKeys, Scope};
 pub use cache::AnswerCache;
 pub use http::Limits;
-pub(crate) use http::{failed_before_execution, operation_type};
+pub(crate) use http::{failed_before_execution, operation, operation_type};
 pub use query::Query;
 pub use subscription::Subscription;
 pub use ws::WebSockets;
@@ -53,6 +54,7 @@ pub struct ApiState {
 /// Builds the schema; `state` is `None` only to print the SDL.
 pub fn schema(state: Option<ApiState>, limits: &Limits) -> ApiSchema {
     let mut builder = Schema::build(Query, EmptyMutation, Subscription)
+        .extension(extension::SpecRules)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_depth.max(32));

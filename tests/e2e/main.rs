@@ -17,6 +17,7 @@ mod failures;
 mod graphql;
 mod graphql_access;
 mod graphql_cache;
+mod graphql_contract;
 mod graphql_dashboard;
 mod group_commit;
 mod hostile_graphql;

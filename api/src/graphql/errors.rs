@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_graphql::{Error, ErrorExtensions, ServerError};
 
 use super::http::Limits;
+use super::scalars::{DateTime, Position};
 use crate::error::log_chain;
 use crate::store::ReadError;
 
@@ -85,7 +86,23 @@ pub(crate) fn parse_failed(limits: &Limits, mut err: ServerError) -> ServerError
 }
 
 /// A query refused by validation; the limits' own messages say which limit and what to do.
+/// A value that does not fit its argument's type, written in the query or given in
+/// `variables`, is the client's input rather than the document: `BAD_USER_INPUT`, with what
+/// the API's own scalars look like.
 pub(crate) fn validation_failed(limits: &Limits, mut err: ServerError) -> ServerError {
+    if err.message.starts_with("Invalid value for argument") {
+        let expected = [
+            ("\"Position\"", Position::EXPECTED),
+            ("\"DateTime\"", DateTime::EXPECTED),
+        ];
+        if let Some((_, expected)) = expected
+            .iter()
+            .find(|(name, _)| err.message.ends_with(&format!("expected type {name}")))
+        {
+            err.message = format!("{}: {expected}", err.message);
+        }
+        return with_code(err, code::BAD_USER_INPUT);
+    }
     if err.message == "Query is too complex." {
         err.message = format!(
             "the query is too complex: it could return more than {} objects \

@@ -24,7 +24,7 @@ mod document;
 mod media;
 mod reply;
 
-pub(crate) use document::operation_type;
+pub(crate) use document::{operation, operation_type};
 pub(super) use media::{Media, accepted};
 pub(super) use reply::{bad_request, refuse, reply, too_large, unauthenticated};
 

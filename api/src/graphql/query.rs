@@ -1,7 +1,7 @@
 //! The root `Query` type.
 
+use super::scalars::{DateTime, Position};
 use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::auth::AdminOnly;
 use super::connection::Connection;
@@ -150,10 +150,16 @@ impl Query {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<EventFilter>,
+        #[graphql(
+            desc = "Only events after this position, as on the `events` subscription; the \
+                    filter's `afterPosition` too, when both are given."
+        )]
+        after_position: Option<Position>,
         order_by: Option<Vec<EventsOrderBy>>,
     ) -> async_graphql::Result<Connection<Event>> {
         let page = page(first, after.as_deref(), last, before.as_deref())?;
-        let filter = filter.unwrap_or_default().into_store(ctx)?;
+        let mut filter = filter.unwrap_or_default().into_store(ctx)?;
+        filter.after_position = filter.after_position.max(after_position.map(|p| p.0));
         event::list_filtered(ctx, filter, order_by, page).await
     }
 
@@ -166,7 +172,8 @@ impl Query {
         Ok(found.into_iter().next().map(Event))
     }
 
-    /// Deliveries that failed validation, newest first by default. Needs an admin key.
+    /// Deliveries that failed validation, newest first by default. Needs an admin key; with
+    /// another, it is null (with a `FORBIDDEN` error) and the rest of the query is answered.
     #[graphql(
         guard = "AdminOnly",
         complexity = "page_cost(first, last, child_complexity)"
@@ -181,9 +188,11 @@ impl Query {
         before: Option<String>,
         filter: Option<QuarantineFilter>,
         order_by: Option<Vec<QuarantineOrderBy>>,
-    ) -> async_graphql::Result<Connection<QuarantinedDelivery>> {
+    ) -> async_graphql::Result<Option<Connection<QuarantinedDelivery>>> {
         let page = page(first, after.as_deref(), last, before.as_deref())?;
-        quarantine::list(ctx, filter, order_by, page).await
+        quarantine::list(ctx, filter, order_by, page)
+            .await
+            .map(Some)
     }
 
     /// Counts per hour or day from `from` to `to`, with buckets laid out in `timezone` (an IANA
@@ -191,8 +200,8 @@ impl Query {
     async fn stats(
         &self,
         ctx: &Context<'_>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        from: DateTime,
+        to: DateTime,
         #[graphql(default_with = "StatsBucket::Day")] bucket: StatsBucket,
         #[graphql(default = "UTC")] timezone: String,
     ) -> async_graphql::Result<Vec<Stats>> {
@@ -205,7 +214,7 @@ impl Query {
             ));
         };
         let rows = store(ctx)
-            .stats(from, to, bucket.into(), zone)
+            .stats(from.0, to.0, bucket.into(), zone)
             .await
             .gql()?;
         Ok(rows.into_iter().map(Stats::from).collect())

@@ -11,7 +11,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use async_graphql::{Context, Object, Subscription};
+use async_graphql::parser::types::{ExecutableDocument, Selection};
+use async_graphql::{Context, Object, Subscription, Value, Variables};
 use entity::{contacts, delivery_statuses, messages};
 use futures_util::{Stream, StreamExt};
 
@@ -21,7 +22,7 @@ use super::types::{
     Contact, ContactFilter, DeliveryStatus, DeliveryStatusFilter, Event, EventFilter, EventKind,
     Message, MessageFilter,
 };
-use super::{loader, loaders, state};
+use super::{loader, loaders, operation, state};
 use crate::store::EventColumns;
 use crate::stream::{self, Slice};
 use crate::webhooks::WebhookKind;
@@ -49,11 +50,50 @@ impl PositionTap {
     }
 }
 
-/// Where a stream starts: [`ResumeAfter`], else its `afterPosition`, else now.
-fn start(ctx: &Context<'_>, after_position: Option<Position>) -> Option<i64> {
+/// Where a stream starts: [`ResumeAfter`], else `after` (its `afterPosition`), else now.
+fn start(ctx: &Context<'_>, after: Option<i64>) -> Option<i64> {
     ctx.data_opt::<ResumeAfter>()
         .map(|resume| resume.0)
-        .or(after_position.map(|p| p.0))
+        .or(after)
+}
+
+/// Whether the operation's `events` subscription starts from its filter's `afterPosition`
+/// (written in the query or given in `variables`). Such a subscription replays from the store,
+/// so it cannot join the shared execution of identical ones from now, which only the
+/// `afterPosition` argument keeps it out of otherwise.
+pub(crate) fn replays_from_filter(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+) -> bool {
+    let Some(operation) = operation(document, operation_name) else {
+        return false;
+    };
+    operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .any(|selection| {
+            let Selection::Field(field) = &selection.node else {
+                return false;
+            };
+            if field.node.name.node != "events" {
+                return false;
+            }
+            let Some(filter) = field.node.get_argument("filter") else {
+                return false;
+            };
+            let filter = filter.node.clone().into_const_with(|name| {
+                Ok::<_, std::convert::Infallible>(variables.get(&name).cloned().unwrap_or_default())
+            });
+            matches!(
+                filter,
+                Ok(Value::Object(filter))
+                    if filter.get("afterPosition").is_some_and(|after| *after != Value::Null)
+            )
+        })
 }
 
 /// Records `position` on the request's [`PositionTap`], if it has one.
@@ -115,14 +155,18 @@ impl Subscription {
     async fn events<'ctx>(
         &self,
         ctx: &Context<'ctx>,
+        #[graphql(
+            desc = "Which events; its `afterPosition` starts the stream as the argument does."
+        )]
         filter: Option<EventFilter>,
         #[graphql(
-            desc = "Replay every matching event after this position first; without it, \
-                          start from now."
+            desc = "Replay every matching event after this position first; without it (or the \
+                    filter's), start from now. Given both, the stream starts after the later."
         )]
         after_position: Option<Position>,
     ) -> async_graphql::Result<impl Stream<Item = Event> + 'ctx> {
         let filter = filter.unwrap_or_default().into_store(ctx)?;
+        let after = after_position.map(|p| p.0).max(filter.after_position);
         let hub = state(ctx).hub.clone();
         let loader = loader(ctx);
         let tap = tap(ctx);
@@ -131,7 +175,7 @@ impl Subscription {
         } else {
             EventColumns::WithoutPayload
         };
-        Ok(stream::follow(hub, start(ctx, after_position), columns)
+        Ok(stream::follow(hub, start(ctx, after), columns)
             .flat_map(move |slice| {
                 let events: Vec<_> = slice
                     .events()
@@ -260,7 +304,7 @@ where
     // The typed streams read the projections; of the log they need only positions and kinds.
     stream::follow(
         hub,
-        start(ctx, after_position),
+        start(ctx, after_position.map(|p| p.0)),
         EventColumns::WithoutPayload,
     )
     .then(move |slice| changes_of(slice, store.clone()))

@@ -1,15 +1,17 @@
 //! Checks on a parsed query document before it runs.
 
+use async_graphql::Positioned;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+    SelectionSet,
 };
 
-/// The type of the operation that would run, if the document names one.
-pub(crate) fn operation_type(
-    document: &ExecutableDocument,
+/// The operation that would run, if the document names one.
+pub(crate) fn operation<'a>(
+    document: &'a ExecutableDocument,
     operation_name: Option<&str>,
-) -> Option<OperationType> {
-    let operation = match (&document.operations, operation_name) {
+) -> Option<&'a Positioned<OperationDefinition>> {
+    match (&document.operations, operation_name) {
         (DocumentOperations::Single(operation), _) => Some(operation),
         (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
         // One named operation runs without `operationName` too.
@@ -17,8 +19,15 @@ pub(crate) fn operation_type(
             operations.values().next()
         }
         (DocumentOperations::Multiple(_), None) => None,
-    };
-    operation.map(|operation| operation.node.ty)
+    }
+}
+
+/// The type of the operation that would run, if the document names one.
+pub(crate) fn operation_type(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<OperationType> {
+    operation(document, operation_name).map(|operation| operation.node.ty)
 }
 
 /// Aliases written anywhere in the document: each costs a resolver run, and thousands of them

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::contacts;
 
 use super::{DeliveryStatus, DeliveryStatusFilter, DeliveryStatusesOrderBy, EventsOrderBy};
@@ -16,7 +15,7 @@ use crate::graphql::errors::ReadResultExt;
 use crate::graphql::loaders::{
     EventsOfContact, Latest, MessagesOfPhone, StatusesOfRecipient, StoreLoader,
 };
-use crate::graphql::scalars::Position;
+use crate::graphql::scalars::{DateTime, Position};
 use crate::graphql::{loader, prefetch, store};
 use crate::store::{self as db, ReadError, Store};
 
@@ -36,13 +35,15 @@ pub struct ContactFilter {
     /// At least this many bounces.
     pub bounces_at_least: Option<i32>,
     /// Updated at or after this time.
-    pub updated_from: Option<DateTime<Utc>>,
+    pub updated_from: Option<DateTime>,
     /// Updated before this time.
-    pub updated_to: Option<DateTime<Utc>>,
+    pub updated_to: Option<DateTime>,
     /// Part of the first name, last name or email, ignoring case.
     pub search: Option<String>,
 }
 
+/// An ordering of contacts. `orderBy` takes one: a value, or a list holding one (as PostGraphile
+/// clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContactsOrderBy {
     IdAsc,
@@ -61,8 +62,8 @@ impl ContactFilter {
             subscribed: self.subscribed,
             carrier_status: self.carrier_status,
             min_bounces: self.bounces_at_least,
-            updated_from: self.updated_from,
-            updated_to: self.updated_to,
+            updated_from: self.updated_from.map(|t| t.0),
+            updated_to: self.updated_to.map(|t| t.0),
             search: self.search,
         })
     }
@@ -155,8 +156,8 @@ impl Contact {
         self.0.subscribed
     }
 
-    async fn unsubscribed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.unsubscribed_at
+    async fn unsubscribed_at(&self) -> Option<DateTime> {
+        self.0.unsubscribed_at.map(DateTime)
     }
 
     /// Bounces counted by Mobiniti, as of the latest bounce webhook.
@@ -170,13 +171,13 @@ impl Contact {
         self.0.carrier_status.as_deref()
     }
 
-    async fn created_at(&self) -> Option<DateTime<Utc>> {
-        self.0.created_at
+    async fn created_at(&self) -> Option<DateTime> {
+        self.0.created_at.map(DateTime)
     }
 
     /// The payload's `updated_at` of the update in force.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
     }
 
     /// Position of the latest event about this contact.

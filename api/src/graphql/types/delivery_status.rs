@@ -1,14 +1,13 @@
 //! `DeliveryStatus`: the latest status of an outbound message for one recipient.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::delivery_statuses;
 
 use super::{Message, normalized_phone, single_order};
 use crate::graphql::connection::{Connection, counter};
 use crate::graphql::errors::ReadResultExt;
 use crate::graphql::loaders::MessageId;
-use crate::graphql::scalars::Position;
+use crate::graphql::scalars::{DateTime, Position};
 use crate::graphql::{loader, prefetch, store};
 use crate::store::{self as db};
 
@@ -48,10 +47,12 @@ pub struct DeliveryStatusFilter {
     /// The recipient's phone in any format.
     pub recipient: Option<String>,
     pub message_id: Option<ID>,
-    pub reported_from: Option<DateTime<Utc>>,
-    pub reported_to: Option<DateTime<Utc>>,
+    pub reported_from: Option<DateTime>,
+    pub reported_to: Option<DateTime>,
 }
 
+/// An ordering of delivery statuses. `orderBy` takes one: a value, or a list holding one (as
+/// PostGraphile clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryStatusesOrderBy {
     ReportedAtAsc,
@@ -71,8 +72,8 @@ impl DeliveryStatusFilter {
                 .map(|p| normalized_phone(ctx, &p))
                 .transpose()?,
             message_id: self.message_id.map(|id| id.0),
-            reported_from: self.reported_from,
-            reported_to: self.reported_to,
+            reported_from: self.reported_from.map(|t| t.0),
+            reported_to: self.reported_to.map(|t| t.0),
         })
     }
 }
@@ -153,8 +154,8 @@ impl DeliveryStatus {
     }
 
     /// When the report carrying this status was received.
-    async fn reported_at(&self) -> DateTime<Utc> {
-        self.0.reported_at
+    async fn reported_at(&self) -> DateTime {
+        DateTime(self.0.reported_at)
     }
 
     async fn event_position(&self) -> Position {

@@ -1,17 +1,20 @@
 //! `Event`: one delivery in the log, as received.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::events;
 
 use super::{Contact, normalized_phone, single_order};
 use crate::graphql::connection::{Connection, counter};
 use crate::graphql::errors::ReadResultExt;
 use crate::graphql::loaders::ContactId;
-use crate::graphql::scalars::Position;
+use crate::graphql::scalars::{DateTime, Position};
 use crate::graphql::{loader, prefetch, store};
 use crate::store::{self as db};
 use crate::webhooks::WebhookKind;
+
+mod payload;
+
+use payload::Payload;
 
 #[derive(Debug, Clone)]
 pub struct Event(pub events::Model);
@@ -71,14 +74,17 @@ pub struct EventFilter {
     pub contact_id: Option<ID>,
     /// The contact's phone in any format.
     pub phone: Option<String>,
-    pub received_from: Option<DateTime<Utc>>,
-    pub received_to: Option<DateTime<Utc>>,
-    /// Positions after this one.
+    pub received_from: Option<DateTime>,
+    pub received_to: Option<DateTime>,
+    /// Positions after this one. On the `events` subscription it is also where the stream
+    /// starts, as its `afterPosition` argument is.
     pub after_position: Option<Position>,
     /// Positions before this one.
     pub before_position: Option<Position>,
 }
 
+/// An ordering of events. `orderBy` takes one: a value, or a list holding one (as PostGraphile
+/// clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventsOrderBy {
     PositionAsc,
@@ -91,8 +97,8 @@ impl EventFilter {
             kinds: kind_names(self.kinds),
             contact_id: self.contact_id.map(|id| id.0),
             phone: self.phone.map(|p| normalized_phone(ctx, &p)).transpose()?,
-            received_from: self.received_from,
-            received_to: self.received_to,
+            received_from: self.received_from.map(|t| t.0),
+            received_to: self.received_to.map(|t| t.0),
             after_position: self.after_position.map(|p| p.0),
             before_position: self.before_position.map(|p| p.0),
         })
@@ -149,18 +155,18 @@ impl Event {
         WebhookKind::from_name(&self.0.kind).map(EventKind::from)
     }
 
-    async fn received_at(&self) -> DateTime<Utc> {
-        self.0.received_at
+    async fn received_at(&self) -> DateTime {
+        DateTime(self.0.received_at)
     }
 
     /// The payload's own time: when an inbound text was received, when a contact changed.
-    async fn occurred_at(&self) -> Option<DateTime<Utc>> {
-        self.0.occurred_at
+    async fn occurred_at(&self) -> Option<DateTime> {
+        self.0.occurred_at.map(DateTime)
     }
 
-    /// The JSON as received, unknown fields included.
-    async fn payload(&self) -> async_graphql::Json<serde_json::Value> {
-        async_graphql::Json(self.0.payload.clone())
+    /// The JSON as received, unknown fields included, its keys in the order they came.
+    async fn payload(&self) -> Payload<'_> {
+        Payload(&self.0)
     }
 
     /// How many times this delivery arrived (redeliveries are counted, not stored again).
@@ -168,8 +174,8 @@ impl Event {
         self.0.deliveries
     }
 
-    async fn last_seen_at(&self) -> DateTime<Utc> {
-        self.0.last_seen_at
+    async fn last_seen_at(&self) -> DateTime {
+        DateTime(self.0.last_seen_at)
     }
 
     /// The contact the event is about, where the payload names one.

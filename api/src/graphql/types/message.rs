@@ -1,14 +1,13 @@
 //! `Message`: an inbound text or an outbound message named in a delivery report.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::messages;
 
 use super::{Contact, DeliveryStatus, normalized_phone, single_order};
 use crate::graphql::connection::{Connection, counter};
 use crate::graphql::errors::ReadResultExt;
 use crate::graphql::loaders::{ContactId, ContactPhone, StatusesOfMessage};
-use crate::graphql::scalars::Position;
+use crate::graphql::scalars::{DateTime, Position};
 use crate::graphql::{loader, prefetch, store};
 use crate::store::{self as db};
 use crate::webhooks::category::Category;
@@ -68,12 +67,14 @@ pub struct MessageFilter {
     pub contact_id: Option<ID>,
     /// The contact's phone in any format.
     pub phone: Option<String>,
-    pub occurred_from: Option<DateTime<Utc>>,
-    pub occurred_to: Option<DateTime<Utc>>,
+    pub occurred_from: Option<DateTime>,
+    pub occurred_to: Option<DateTime>,
     /// Part of the text, ignoring case.
     pub text_contains: Option<String>,
 }
 
+/// An ordering of messages. `orderBy` takes one: a value, or a list holding one (as PostGraphile
+/// clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessagesOrderBy {
     OccurredAtAsc,
@@ -94,8 +95,8 @@ impl MessageFilter {
             }),
             contact_id: self.contact_id.map(|id| id.0),
             phone: self.phone.map(|p| normalized_phone(ctx, &p)).transpose()?,
-            occurred_from: self.occurred_from,
-            occurred_to: self.occurred_to,
+            occurred_from: self.occurred_from.map(|t| t.0),
+            occurred_to: self.occurred_to.map(|t| t.0),
             text_contains: self.text_contains,
         })
     }
@@ -195,8 +196,8 @@ impl Message {
     }
 
     /// When an inbound text was received, or an outbound message first reported.
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
+    async fn occurred_at(&self) -> DateTime {
+        DateTime(self.0.occurred_at)
     }
 
     /// Position of the event that first recorded the message.

@@ -1,13 +1,13 @@
 //! `QuarantinedDelivery`: a delivery that failed validation, kept whole (admin only).
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::quarantine;
 
 use super::event::kind_names;
 use super::{EventKind, single_order};
 use crate::graphql::connection::{Connection, counter};
 use crate::graphql::errors::ReadResultExt;
+use crate::graphql::scalars::DateTime;
 use crate::graphql::store;
 use crate::store::{self as db};
 use crate::webhooks::WebhookKind;
@@ -18,10 +18,12 @@ pub struct QuarantinedDelivery(pub quarantine::Model);
 #[derive(InputObject, Debug, Default)]
 pub struct QuarantineFilter {
     pub kinds: Option<Vec<EventKind>>,
-    pub received_from: Option<DateTime<Utc>>,
-    pub received_to: Option<DateTime<Utc>>,
+    pub received_from: Option<DateTime>,
+    pub received_to: Option<DateTime>,
 }
 
+/// An ordering of quarantined deliveries. `orderBy` takes one: a value, or a list holding one (as
+/// PostGraphile clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuarantineOrderBy {
     ReceivedAtAsc,
@@ -37,8 +39,8 @@ pub async fn list(
     let filter = filter.unwrap_or_default();
     let filter = db::QuarantineFilter {
         kinds: kind_names(filter.kinds),
-        received_from: filter.received_from,
-        received_to: filter.received_to,
+        received_from: filter.received_from.map(|t| t.0),
+        received_to: filter.received_to.map(|t| t.0),
     };
     let order = match single_order(order_by, QuarantineOrderBy::ReceivedAtDesc)? {
         QuarantineOrderBy::ReceivedAtAsc => db::QuarantineOrder::ReceivedAtAsc,
@@ -69,8 +71,8 @@ impl QuarantinedDelivery {
         WebhookKind::from_name(&self.0.kind).map(EventKind::from)
     }
 
-    async fn received_at(&self) -> DateTime<Utc> {
-        self.0.received_at
+    async fn received_at(&self) -> DateTime {
+        DateTime(self.0.received_at)
     }
 
     async fn content_type(&self) -> Option<&str> {

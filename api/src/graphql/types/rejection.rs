@@ -1,13 +1,12 @@
 //! `Rejection`: a message Mobiniti reported as failed.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::rejections;
 
 use super::single_order;
 use crate::graphql::connection::{Connection, counter};
 use crate::graphql::errors::ReadResultExt;
-use crate::graphql::scalars::Position;
+use crate::graphql::scalars::{DateTime, Position};
 use crate::graphql::store;
 use crate::store::{self as db};
 
@@ -17,10 +16,12 @@ pub struct Rejection(pub rejections::Model);
 #[derive(InputObject, Debug, Default)]
 pub struct RejectionFilter {
     pub code: Option<String>,
-    pub received_from: Option<DateTime<Utc>>,
-    pub received_to: Option<DateTime<Utc>>,
+    pub received_from: Option<DateTime>,
+    pub received_to: Option<DateTime>,
 }
 
+/// An ordering of rejections. `orderBy` takes one: a value, or a list holding one (as PostGraphile
+/// clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RejectionsOrderBy {
     ReceivedAtAsc,
@@ -36,8 +37,8 @@ pub async fn list(
     let filter = filter.unwrap_or_default();
     let filter = db::RejectionFilter {
         code: filter.code,
-        received_from: filter.received_from,
-        received_to: filter.received_to,
+        received_from: filter.received_from.map(|t| t.0),
+        received_to: filter.received_to.map(|t| t.0),
     };
     let order = match single_order(order_by, RejectionsOrderBy::ReceivedAtDesc)? {
         RejectionsOrderBy::ReceivedAtAsc => db::RejectionOrder::ReceivedAtAsc,
@@ -77,8 +78,8 @@ impl Rejection {
         &self.0.description
     }
 
-    async fn received_at(&self) -> DateTime<Utc> {
-        self.0.received_at
+    async fn received_at(&self) -> DateTime {
+        DateTime(self.0.received_at)
     }
 
     async fn event_position(&self) -> Position {

@@ -1,8 +1,8 @@
 //! `stats`: counts per hour or day for charts, in the client's time zone.
 
 use async_graphql::{Enum, SimpleObject};
-use chrono::{DateTime, Utc};
 
+use crate::graphql::scalars::DateTime;
 use crate::store::{Bucket, StatsRow};
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,8 +23,8 @@ impl From<StatsBucket> for Bucket {
 /// The counts of one bucket, from `start` (included) to `end` (excluded).
 #[derive(SimpleObject, Debug)]
 pub struct Stats {
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
+    pub start: DateTime,
+    pub end: DateTime,
     /// Texts received from contacts.
     pub inbound: i32,
     /// Outbound messages first reported in the bucket.
@@ -50,8 +50,8 @@ impl From<StatsRow> for Stats {
     fn from(row: StatsRow) -> Self {
         let reported = row.delivered + row.failed;
         Self {
-            start: row.start,
-            end: row.end,
+            start: DateTime(row.start),
+            end: DateTime(row.end),
             inbound: int(row.inbound),
             outbound: int(row.outbound),
             delivered: int(row.delivered),

@@ -14,7 +14,7 @@ use super::shared::{self, Key};
 use crate::AppState;
 use crate::graphql::errors::{code, parse_failed, validation_failed, with_code};
 use crate::graphql::http::{Limits, failed_before_execution, oversized, too_many_aliases};
-use crate::graphql::subscription::ResumeAfter;
+use crate::graphql::subscription::{ResumeAfter, replays_from_filter};
 use crate::graphql::{Scope, loaders_for, operation_type};
 use crate::metrics::Transport;
 use crate::metrics::graphql::{StreamedOperation, operation_name};
@@ -86,13 +86,16 @@ pub(in crate::graphql) async fn run_prepared(
     transport: Transport,
 ) {
     let name = payload.operation_name.as_deref();
+    let variables = request.variables.clone();
     // `prepare` parsed the document already; should it not have, the execution says why.
     let (mut counter, kind, shareable) = match request.parsed_query() {
         Ok(document) => {
             let kind = operation_type(document, name);
             let counted_name = operation_name(document, name);
             let counter = StreamedOperation::new(&state.metrics, counted_name, kind);
-            (counter, kind, shared::shareable(document, name))
+            let shareable = shared::shareable(document, name)
+                && !replays_from_filter(document, name, &variables);
+            (counter, kind, shareable)
         }
         Err(_) => (
             StreamedOperation::new(&state.metrics, name, None),

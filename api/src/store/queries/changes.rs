@@ -22,12 +22,13 @@ pub enum EventColumns {
     WithoutPayload,
 }
 
-/// An event as a stream reads it: all but `raw_body`.
+/// An event as a stream reads it when its payload is asked for: all but the stored `payload`,
+/// which the API answers from the raw body (that alone keeps the order of the keys).
 #[derive(Debug, FromQueryResult)]
 struct StreamedEvent {
     #[sea_orm(nested)]
     header: EventHeader,
-    payload: Json,
+    raw_body: Vec<u8>,
 }
 
 /// An event without its body.
@@ -46,17 +47,17 @@ struct EventHeader {
 }
 
 impl EventHeader {
-    fn with_payload(self, payload: Json) -> StreamedEvent {
+    fn without_body(self) -> StreamedEvent {
         StreamedEvent {
             header: self,
-            payload,
+            raw_body: Vec::new(),
         }
     }
 }
 
 impl From<StreamedEvent> for events::Model {
     fn from(event: StreamedEvent) -> Self {
-        let StreamedEvent { header, payload } = event;
+        let StreamedEvent { header, raw_body } = event;
         Self {
             position: header.position,
             id: header.id,
@@ -66,8 +67,8 @@ impl From<StreamedEvent> for events::Model {
             occurred_at: header.occurred_at,
             contact_id: header.contact_id,
             phone: header.phone,
-            raw_body: Vec::new(),
-            payload,
+            raw_body,
+            payload: Json::Null,
             deliveries: header.deliveries,
             last_seen_at: header.last_seen_at,
         }
@@ -76,9 +77,9 @@ impl From<StreamedEvent> for events::Model {
 
 impl Store {
     /// Up to `limit` events after `after`, by position: with positions gap-free in commit order,
-    /// reading forward from the last position seen never passes over an event. `raw_body` is
-    /// never read (no API reads it from a stream), and `payload` only when `columns` asks for it:
-    /// decoding it is most of the cost of a read, so a model read without it holds JSON `null`.
+    /// reading forward from the last position seen never passes over an event. The stored
+    /// `payload` is never read (a model holds JSON `null`): the API answers `payload` from
+    /// `raw_body`, which is read only when `columns` asks for it, as it is most of a row.
     pub async fn events_after(
         &self,
         after: i64,
@@ -105,7 +106,7 @@ impl Store {
             .limit(limit);
         Ok(match columns {
             EventColumns::WithPayload => {
-                select = select.column(C::Payload);
+                select = select.column(C::RawBody);
                 let rows = select.into_model::<StreamedEvent>().all(&self.db).await?;
                 rows.into_iter().map(events::Model::from).collect()
             }
@@ -117,7 +118,7 @@ impl Store {
                 }
                 let rows = select.into_model::<EventHeader>().all(&self.db).await?;
                 rows.into_iter()
-                    .map(|header| events::Model::from(header.with_payload(Json::Null)))
+                    .map(|header| events::Model::from(header.without_body()))
                     .collect()
             }
         })

@@ -77,12 +77,25 @@ fn edges(
         };
         edges.push(edge);
         if edges.len() > MAX_BUCKETS + 1 {
-            return Err(ReadError::Invalid(format!(
-                "that is more than {MAX_BUCKETS} buckets; use a shorter range or DAY buckets"
-            )));
+            return Err(ReadError::Invalid(too_many_buckets(from, to, bucket)));
         }
     }
     Ok(edges)
+}
+
+/// Why `[from, to)` is refused: what it asked for, and what would be answered instead.
+fn too_many_buckets(from: DateTime<Utc>, to: DateTime<Utc>, bucket: Bucket) -> String {
+    let range = format!("from {} to {}", from.to_rfc3339(), to.to_rfc3339());
+    match bucket {
+        Bucket::Hour => format!(
+            "{range} is more than {MAX_BUCKETS} hours, the most buckets one request gets; ask for \
+             a shorter range or for DAY buckets"
+        ),
+        Bucket::Day => format!(
+            "{range} is more than {MAX_BUCKETS} days, the most buckets one request gets; ask for \
+             a shorter range"
+        ),
+    }
 }
 
 /// The first instant of a local day (midnight, or the first valid time where midnight is
@@ -242,13 +255,15 @@ mod tests {
     }
 
     #[test]
-    fn too_many_buckets_are_refused() {
-        let result = edges(
-            at("2020-01-01T00:00:00Z"),
-            at("2024-01-01T00:00:00Z"),
-            Bucket::Hour,
-            chrono_tz::UTC,
-        );
-        assert!(matches!(result, Err(ReadError::Invalid(_))));
+    fn too_many_buckets_are_refused_with_what_to_change() {
+        let refusal = |from, to, bucket| match edges(at(from), at(to), bucket, chrono_tz::UTC) {
+            Err(ReadError::Invalid(message)) => message,
+            other => panic!("{other:?}"),
+        };
+        let hours = refusal("2020-01-01T00:00:00Z", "2024-01-01T00:00:00Z", Bucket::Hour);
+        assert!(hours.contains("or for DAY buckets"), "{hours}");
+        let days = refusal("2000-01-01T00:00:00Z", "2010-01-01T00:00:00Z", Bucket::Day);
+        assert!(!days.contains("DAY buckets"), "{days}");
+        assert!(days.contains("shorter range"), "{days}");
     }
 }

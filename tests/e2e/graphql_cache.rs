@@ -122,10 +122,12 @@ async fn a_rebuild_in_another_process_renews_the_answer(backend: Backend) {
         "REPLY"
     );
 
-    // The running service keeps its connections; the rebuild teaches the store a keyword.
+    // The running service keeps its connections; the store learns a keyword, and the
+    // projections are rebuilt with it, in another process.
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_mobiniti-events"))
         .args([
-            "rebuild",
+            "settings",
+            "set",
             "--keywords",
             "JOIN",
             "--database-url",
@@ -134,7 +136,7 @@ async fn a_rebuild_in_another_process_renews_the_answer(backend: Backend) {
         .env_remove("DATABASE_URL")
         .output()
         .await
-        .expect("run mobiniti-events rebuild");
+        .expect("run mobiniti-events settings set");
     assert!(
         output.status.success(),
         "{}",

@@ -19,6 +19,7 @@ mod graphql_access;
 mod graphql_cache;
 mod graphql_contract;
 mod graphql_dashboard;
+mod graphql_http_status;
 mod group_commit;
 mod hostile_graphql;
 mod log_reads;

@@ -81,7 +81,8 @@ pub struct Config {
     )]
     pub database_url: String,
 
-    /// The address to listen on. Use 0.0.0.0:8080 to accept connections from other hosts.
+    /// The address to listen on. Use 0.0.0.0:8080 to accept connections from other hosts, which
+    /// needs `--api-key` (or `--insecure-open-api`).
     #[arg(
         long,
         env = "LISTEN_ADDR",
@@ -158,9 +159,16 @@ pub struct Config {
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
-    /// Serve an open GraphQL API (no API key) on a non-loopback address anyway.
+    /// Serve an open GraphQL API (no API key) on a non-loopback address anyway: everyone who
+    /// reaches the address reads every contact and message. Only behind something that keeps
+    /// others out.
     #[arg(long, env = "INSECURE_OPEN_API", global = true)]
     pub insecure_open_api: bool,
+
+    /// Serve `/metrics` on this address, and not on `--listen`: for example 127.0.0.1:9090, to
+    /// keep the scrape private while the API is public. Unset: on `--listen`.
+    #[arg(long, env = "METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<SocketAddr>,
 
     /// The deepest nesting a GraphQL query may have.
     #[arg(long, env = "GRAPHQL_MAX_DEPTH", default_value_t = Limits::default().max_depth, global = true)]
@@ -328,6 +336,16 @@ impl Config {
                  lets whoever has it post webhooks, so a third is a retired one still open"
             ));
         }
+        if let Some(metrics) = self.metrics_listen {
+            // Port 0 asks for a free port: two of those never collide.
+            if metrics == self.listen && metrics.port() != 0 {
+                return Err(format!(
+                    "--metrics-listen (METRICS_LISTEN) is {metrics}, the --listen address: give \
+                     it another port (127.0.0.1:9090), or leave it unset to serve /metrics on \
+                     --listen"
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -352,15 +370,28 @@ impl Config {
         }
     }
 
-    /// Refuses an open API on an address other hosts can reach, unless told otherwise.
+    /// Refuses an open API on an address other hosts can reach, unless told otherwise: `serve`
+    /// checks the address it was given before it binds it or opens the store.
     pub fn check_exposure(&self, address: SocketAddr) -> Result<(), String> {
-        if self.api_keys.is_empty() && !address.ip().is_loopback() && !self.insecure_open_api {
+        if self.exposes_open_api(address) && !self.insecure_open_api {
+            let port = address.port();
             return Err(format!(
-                "refusing to serve the GraphQL API without API keys on {address}, which other hosts can reach: \
-                 set API_KEYS (read:KEY or admin:KEY), listen on 127.0.0.1, or pass --insecure-open-api"
+                "refusing to serve the GraphQL API without API keys on {address}, which other \
+                 hosts can reach: anyone there could read every contact and message. Set \
+                 API_KEYS=read:KEY (16+ characters each, comma-separated; admin:KEY also reads \
+                 the quarantine), or listen on this host only with --listen 127.0.0.1:{port} \
+                 (LISTEN_ADDR), or, only if something in front (a proxy, a firewall) already keeps \
+                 everyone else out, pass --insecure-open-api (INSECURE_OPEN_API=true)"
             ));
         }
         Ok(())
+    }
+
+    /// Whether the GraphQL API would be served without keys to other hosts: refused, or with
+    /// `--insecure-open-api` served with a warning.
+    pub fn exposes_open_api(&self, address: SocketAddr) -> bool {
+        // An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) is as local as the IPv4 one.
+        self.api_keys.is_empty() && !address.ip().to_canonical().is_loopback()
     }
 
     /// How payloads are read and classified with the settings given, the defaults for those
@@ -438,6 +469,21 @@ mod tests {
             "new-token-0123456789,old-token-0123456789,older-token-0123456789",
         ]);
         assert!(three.config.check().is_err());
+    }
+
+    #[test]
+    fn the_scrape_needs_an_address_of_its_own() {
+        let same = Cli::parse_from([
+            "mobiniti-events",
+            "--listen",
+            "127.0.0.1:8080",
+            "--metrics-listen",
+            "127.0.0.1:8080",
+        ]);
+        let err = same.config.check().expect_err("the same address twice");
+        assert!(err.contains("another port"), "{err}");
+        let apart = Cli::parse_from(["mobiniti-events", "--metrics-listen", "127.0.0.1:9090"]);
+        assert_eq!(apart.config.check(), Ok(()));
     }
 
     #[test]

@@ -134,12 +134,23 @@ pub fn app(state: AppState) -> Router {
 
 /// Opens and migrates the store, settles the derivation settings with it, prints the webhook
 /// URLs, and serves on `listener` until `shutdown` resolves; requests in flight then finish
-/// before it returns.
+/// before it returns. With `--metrics-listen`, `/metrics` is served on a listener of its own,
+/// bound here, and stops with the main one.
 pub async fn run(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // Bound before the store opens: an address in use is reported before anything is written.
+    let metrics_listener = match config.metrics_listen {
+        Some(address) => Some(TcpListener::bind(address).await.with_context(|| {
+            format!(
+                "cannot listen on {address} for /metrics; is another process using it? \
+                 (--metrics-listen)"
+            )
+        })?),
+        None => None,
+    };
     let store = open_store(&config).await?;
     let normalizer = derivation::in_force(&config, &store)
         .await?
@@ -150,6 +161,12 @@ pub async fn run(
     let address = listener
         .local_addr()
         .context("reading the listen address")?;
+    let metrics_address = match &metrics_listener {
+        Some(listener) => listener
+            .local_addr()
+            .context("reading the metrics listen address")?,
+        None => address,
+    };
     let base_url = config
         .public_url
         .clone()
@@ -158,7 +175,13 @@ pub async fn run(
     {
         let mut out = std::io::stdout().lock();
         let printed = writeln!(out, "mobiniti-events is listening on http://{address}")
-            .and_then(|()| setup::write_entry_points(&mut out, &format!("http://{address}")))
+            .and_then(|()| {
+                setup::write_entry_points(
+                    &mut out,
+                    &format!("http://{address}"),
+                    &format!("http://{metrics_address}"),
+                )
+            })
             .and_then(|()| setup::write_webhook_urls(&mut out, &base_url, &tokens[0], generated))
             .and_then(|()| out.flush());
         // A closed standard output (a supervisor that stopped reading) is no reason not to serve.
@@ -182,6 +205,7 @@ pub async fn run(
         &graphql_limits,
     );
     let (close_websockets, closing) = watch::channel(false);
+    let mut metrics_closing = closing.clone();
     let metrics = metrics::Metrics::default();
     let state = AppState {
         commits: store::GroupCommit::start(store.clone(), config.batch_settings(), metrics.clone()),
@@ -206,12 +230,31 @@ pub async fn run(
         let _ = stopping.send(());
     };
     let deadline = config.shutdown_timeout;
-    tracing::info!(%address, "serving");
+    tracing::info!(%address, metrics = %metrics_address, "serving");
+    let (main_app, scrape) = match metrics_listener {
+        Some(metrics_listener) => (
+            metrics::without_scrape(app(state.clone())),
+            Some((metrics_listener, metrics::scrape_only(state))),
+        ),
+        None => (app(state), None),
+    };
     // The peer's address is what failed authentications count against (`auth_guard`).
-    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let service = main_app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let serving = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .into_future();
+    // Stopped by the same signal as the main listener, and waited for with it.
+    let scraping = async move {
+        let Some((metrics_listener, scrape)) = scrape else {
+            return Ok(());
+        };
+        axum::serve(metrics_listener, scrape)
+            .with_graceful_shutdown(async move {
+                // An error means the sender is gone, that is, the service is stopping.
+                let _ = metrics_closing.wait_for(|closed| *closed).await;
+            })
+            .await
+    };
     // A client that stopped reading can hold graceful shutdown for as long as TCP lets it.
     let overdue = async move {
         if stopped.await.is_ok() {
@@ -221,7 +264,9 @@ pub async fn run(
         }
     };
     tokio::select! {
-        served = serving => served.context("serving HTTP")?,
+        served = async { tokio::try_join!(serving, scraping) } => {
+            served.context("serving HTTP")?;
+        }
         () = overdue => tracing::warn!(
             ?deadline,
             "connections still open after --shutdown-timeout; closing them"

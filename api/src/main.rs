@@ -49,6 +49,18 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    // Here rather than in `api::run`, which serves a listener already bound: the rule is about
+    // the address asked for, and is checked before anything is bound, opened or created.
+    config
+        .check_exposure(config.listen)
+        .map_err(anyhow::Error::msg)?;
+    if config.exposes_open_api(config.listen) {
+        tracing::warn!(
+            address = %config.listen,
+            "--insecure-open-api: the GraphQL API is served without API keys to every host that \
+             reaches this address, every contact and message with it; set API_KEYS to close it"
+        );
+    }
     let shutdown = shutdown_signal();
     let listener = TcpListener::bind(config.listen).await.with_context(|| {
         format!(

@@ -17,8 +17,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -284,6 +285,30 @@ impl Drop for Subscriber {
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/metrics", get(render))
+}
+
+/// The scrape alone, for a listener of its own (`--metrics-listen`). Its requests are timed as
+/// they are on the main listener, so the latency series do not change with the flag.
+pub fn scrape_only(state: AppState) -> Router {
+    router()
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            http::record,
+        ))
+        .with_state(state)
+}
+
+/// `app` on the main listener when the scrape has a listener of its own: `/metrics` is answered
+/// 404 there, as an unknown path is, so that the series are not public because the API is.
+pub fn without_scrape(app: Router) -> Router {
+    app.layer(axum::middleware::from_fn(not_here))
+}
+
+async fn not_here(request: Request, next: Next) -> Response {
+    if request.uri().path() == "/metrics" {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    next.run(request).await
 }
 
 async fn render(State(state): State<AppState>) -> Response {

@@ -43,12 +43,18 @@ pub fn write_webhook_urls(
     Ok(())
 }
 
-/// Where a person goes next: the dashboard, GraphiQL, the metrics.
-pub fn write_entry_points(out: &mut impl Write, base_url: &str) -> io::Result<()> {
+/// Where a person goes next: the dashboard, GraphiQL, the metrics (`metrics_base_url` is
+/// `base_url` unless the scrape has a listener of its own).
+pub fn write_entry_points(
+    out: &mut impl Write,
+    base_url: &str,
+    metrics_base_url: &str,
+) -> io::Result<()> {
     let base_url = base_url.trim_end_matches('/');
+    let metrics_base_url = metrics_base_url.trim_end_matches('/');
     writeln!(out, "Dashboard:  {base_url}/")?;
     writeln!(out, "GraphiQL:   {base_url}/graphql")?;
-    writeln!(out, "Metrics:    {base_url}/metrics")
+    writeln!(out, "Metrics:    {metrics_base_url}/metrics")
 }
 
 #[cfg(test)]

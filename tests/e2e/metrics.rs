@@ -2,15 +2,23 @@
 //! appends and their batches, GraphQL operations by name and outcome, live subscribers and the
 //! store's pool, each with the number the traffic implies.
 
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
 
+use crate::support::process::binary;
 use crate::support::sse::SseStream;
 use crate::support::ws::{TRANSPORT, WsClient};
-use crate::support::{Backend, KINDS, TestApp, series, spawn_app_with, vendor_example};
+use crate::support::{
+    Backend, KINDS, TOKEN, TestApp, TestDb, series, spawn_app_with, vendor_example,
+};
 
-on_every_store!(the_scrape_counts_what_the_traffic_did);
+on_every_store!(
+    the_scrape_counts_what_the_traffic_did,
+    with_metrics_listen_the_scrape_is_served_there_and_only_there,
+);
 
 async fn the_scrape_counts_what_the_traffic_did(backend: Backend) {
     let app = spawn_app_with(backend, &["--webhook-body-limit", "4096"]).await;
@@ -158,4 +166,103 @@ async fn wait_for(app: &TestApp, name: &str, expected: u64) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{name} never read {expected}:\n{}", app.metrics().await);
+}
+
+/// `--metrics-listen`: the scrape moves to a listener of its own (a private address, say, while
+/// the API is public); the main one answers 404 for it. SIGTERM stops both.
+async fn with_metrics_listen_the_scrape_is_served_there_and_only_there(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    let mut child = binary()
+        .args(["serve", "--database-url", &db.url, "--webhook-token", TOKEN])
+        .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start mobiniti-events");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let (mut main, mut scrape) = (None, None);
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.expect("read stdout") {
+            if let Some(rest) = line.strip_prefix("mobiniti-events is listening on ") {
+                main = Some(rest.trim().to_owned());
+            }
+            if let Some(rest) = line.strip_prefix("Metrics:") {
+                scrape = Some(rest.trim().to_owned());
+            }
+            if main.is_some() && scrape.is_some() {
+                return;
+            }
+        }
+        panic!("mobiniti-events ended before printing both addresses");
+    })
+    .await
+    .expect("both addresses printed within 30 s");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let (main, scrape) = (main.expect("printed"), scrape.expect("printed"));
+    assert!(scrape.ends_with("/metrics"), "{scrape}");
+    assert!(
+        !scrape.starts_with(&format!("{main}/")),
+        "the printed metrics URL is the other listener's: {scrape}"
+    );
+
+    let client = reqwest::Client::new();
+    for kind in KINDS {
+        let answer = client
+            .post(format!("{main}/webhooks/mobiniti/{kind}?token={TOKEN}"))
+            .body(vendor_example(kind))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(answer.status(), 200, "{kind}");
+    }
+    let on_main = client
+        .get(format!("{main}/metrics"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(on_main.status(), 404, "no scrape on the main listener");
+    assert_eq!(
+        client
+            .get(format!("{main}/healthz"))
+            .send()
+            .await
+            .expect("an answer")
+            .status(),
+        200,
+        "the rest of the main listener is as before"
+    );
+
+    let answer = client.get(&scrape).send().await.expect("a scrape");
+    assert_eq!(answer.status(), 200);
+    let text = answer.text().await.expect("text");
+    for kind in KINDS {
+        let name = format!(r#"mobiniti_webhooks_total{{kind="{kind}",outcome="stored"}}"#);
+        assert_eq!(series(&text, &name), Some(1), "{name}:\n{text}");
+    }
+    assert_eq!(series(&text, "mobiniti_events_appended_total"), Some(6));
+    let graphql = scrape.replace("/metrics", "/graphql");
+    let elsewhere = client.get(&graphql).send().await.expect("an answer");
+    assert_eq!(
+        elsewhere.status(),
+        404,
+        "the metrics listener serves the scrape alone"
+    );
+
+    let pid = child.id().expect("a running child").to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .expect("run kill");
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("both listeners stop within 10 s of SIGTERM")
+        .expect("its exit status");
+    assert!(status.success(), "{status}");
+    assert!(
+        client.get(&scrape).send().await.is_err(),
+        "the metrics listener is closed"
+    );
 }

@@ -19,6 +19,8 @@ pub fn binary() -> Command {
         "WEBHOOK_TOKEN",
         "PUBLIC_URL",
         "API_KEYS",
+        "INSECURE_OPEN_API",
+        "METRICS_LISTEN",
         "DEFAULT_REGION",
         "WEBHOOK_BODY_LIMIT",
         "STORE_TIMEOUT",

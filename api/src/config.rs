@@ -6,14 +6,16 @@ use std::time::Duration;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::derivation::Derivation;
-use crate::graphql::{ApiKey, Limits, ws};
+mod derived;
+mod values;
+
+use values::{parse_duration, parse_period, parse_public_url};
+
+use crate::graphql::{ApiKey, Limits};
 use crate::logging::LogFormat;
 use crate::phone::parse_region;
 use crate::simulate::SimulateArgs;
-use crate::store::StoreOptions;
 use crate::webhooks::WebhookToken;
-use crate::webhooks::payload::Normalizer;
 
 /// Webhook tokens live at once: the one in Mobiniti's URLs, and while those are being changed,
 /// the next.
@@ -282,34 +284,6 @@ pub struct Config {
     pub shutdown_timeout: Duration,
 }
 
-/// A duration with its unit, such as `5s`, `500ms` or `2m` (`0` alone is zero). humantime's
-/// own errors suggest `5sec`; these use the short units the README writes.
-fn parse_duration(value: &str) -> Result<Duration, String> {
-    use humantime::DurationError;
-    humantime::parse_duration(value).map_err(|err| match err {
-        DurationError::UnknownUnit { unit, .. } if unit.is_empty() => {
-            "write a unit: 5s, 500ms, 2m".to_owned()
-        }
-        DurationError::UnknownUnit { unit, .. } => {
-            format!("`{unit}` is not a unit of time; write 5s, 500ms, 2m")
-        }
-        DurationError::NumberOverflow => "too long a duration; write 5s, 500ms, 2m".to_owned(),
-        DurationError::InvalidCharacter(_)
-        | DurationError::NumberExpected(_)
-        | DurationError::Empty => {
-            "not a duration; write a number and a unit: 5s, 500ms, 2m".to_owned()
-        }
-    })
-}
-
-/// A duration such as `15s` or `300ms`, more than zero.
-fn parse_period(value: &str) -> Result<Duration, String> {
-    match parse_duration(value)? {
-        period if period.is_zero() => Err("must be more than zero, for example 15s".into()),
-        period => Ok(period),
-    }
-}
-
 impl Cli {
     /// Parses the command line and environment as [`Parser::parse`] does, then checks what
     /// clap cannot check by itself ([`Config::check`]), exiting as clap does on a bad value.
@@ -322,126 +296,6 @@ impl Cli {
         }
         cli
     }
-}
-
-impl Config {
-    /// What clap cannot check by itself. `num_args` would count only the values written apart
-    /// on the command line, not those of one comma-separated value nor of the environment.
-    pub fn check(&self) -> Result<(), String> {
-        let tokens = self.webhook_token.len();
-        if tokens > MAX_WEBHOOK_TOKENS {
-            return Err(format!(
-                "--webhook-token (WEBHOOK_TOKEN) has {tokens} tokens; give one, or two while \
-                 Mobiniti's URLs are being changed from the old to the new: every token listed \
-                 lets whoever has it post webhooks, so a third is a retired one still open"
-            ));
-        }
-        if let Some(metrics) = self.metrics_listen {
-            // Port 0 asks for a free port: two of those never collide.
-            if metrics == self.listen && metrics.port() != 0 {
-                return Err(format!(
-                    "--metrics-listen (METRICS_LISTEN) is {metrics}, the --listen address: give \
-                     it another port (127.0.0.1:9090), or leave it unset to serve /metrics on \
-                     --listen"
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    pub fn graphql_limits(&self) -> Limits {
-        Limits {
-            max_depth: self.graphql_max_depth,
-            max_complexity: self.graphql_max_complexity,
-            max_aliases: self.graphql_max_aliases,
-            max_query_bytes: self.graphql_max_query_bytes,
-            introspection: !self.disable_introspection,
-        }
-    }
-
-    pub fn ws_settings(&self) -> ws::Settings {
-        ws::Settings {
-            max_connections: self.ws_max_connections,
-            max_subscriptions: self.ws_max_subscriptions,
-            init_timeout: self.ws_init_timeout,
-            keep_alive: self.ws_keep_alive,
-            send_timeout: self.ws_send_timeout,
-            group_buffer: usize::from(self.ws_group_buffer),
-        }
-    }
-
-    /// Refuses an open API on an address other hosts can reach, unless told otherwise: `serve`
-    /// checks the address it was given before it binds it or opens the store.
-    pub fn check_exposure(&self, address: SocketAddr) -> Result<(), String> {
-        if self.exposes_open_api(address) && !self.insecure_open_api {
-            let port = address.port();
-            return Err(format!(
-                "refusing to serve the GraphQL API without API keys on {address}, which other \
-                 hosts can reach: anyone there could read every contact and message. Set \
-                 API_KEYS=read:KEY (16+ characters each, comma-separated; admin:KEY also reads \
-                 the quarantine), or listen on this host only with --listen 127.0.0.1:{port} \
-                 (LISTEN_ADDR), or, only if something in front (a proxy, a firewall) already keeps \
-                 everyone else out, pass --insecure-open-api (INSECURE_OPEN_API=true)"
-            ));
-        }
-        Ok(())
-    }
-
-    /// Whether the GraphQL API would be served without keys to other hosts: refused, or with
-    /// `--insecure-open-api` served with a warning.
-    pub fn exposes_open_api(&self, address: SocketAddr) -> bool {
-        // An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) is as local as the IPv4 one.
-        self.api_keys.is_empty() && !address.ip().to_canonical().is_loopback()
-    }
-
-    /// How payloads are read and classified with the settings given, the defaults for those
-    /// not given: what a new store keeps. The service's processes derive with what the store
-    /// keeps instead (see `crate::derivation`).
-    pub fn normalizer(&self) -> Normalizer {
-        Derivation::given_or_default(self).normalizer()
-    }
-
-    pub fn guard_settings(&self) -> crate::auth_guard::GuardSettings {
-        crate::auth_guard::GuardSettings {
-            limit: self.auth_failure_limit,
-            window: self.auth_failure_window,
-            trust_forwarded_for: self.trust_forwarded_for,
-        }
-    }
-
-    pub fn batch_settings(&self) -> crate::store::BatchSettings {
-        crate::store::BatchSettings {
-            max_batch: self.commit_batch_max,
-            max_wait: self.commit_batch_wait,
-        }
-    }
-
-    pub fn store_options(&self) -> StoreOptions {
-        StoreOptions {
-            url: self.database_url.clone(),
-            timeout: self.store_timeout,
-            max_connections: self.store_max_connections.max(1),
-            read_statement_timeout: self.read_statement_timeout,
-        }
-    }
-}
-
-/// An `http://` or `https://` URL with a host, as Mobiniti must be given; a path is kept (a
-/// proxy may serve the service under one), a query string or fragment is refused.
-fn parse_public_url(text: &str) -> Result<String, String> {
-    let uri: axum::http::Uri = text
-        .parse()
-        .map_err(|err| format!("not a URL ({err}); write it as https://hooks.example.com"))?;
-    if !matches!(uri.scheme_str(), Some("http" | "https")) {
-        return Err("the URL must start with https:// (or http://)".to_owned());
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err("the URL has no host; write it as https://hooks.example.com".to_owned());
-    }
-    if uri.query().is_some() || text.contains('#') {
-        return Err("the URL must not have a query string or a fragment".to_owned());
-    }
-    Ok(text.trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]
@@ -498,15 +352,6 @@ mod tests {
         );
         let cli = Cli::parse_from(["mobiniti-events", "settings", "set", "--keywords", ""]);
         assert_eq!(cli.config.keywords.as_deref(), Some(&[String::new()][..]));
-    }
-
-    #[test]
-    fn durations_without_a_unit_say_which_units_to_write() {
-        let err = parse_duration("5").expect_err("no unit");
-        assert!(err.contains("5s, 500ms, 2m"), "{err}");
-        assert!(!err.contains("sec"), "{err}");
-        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
     }
 
     #[test]

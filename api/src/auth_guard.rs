@@ -2,9 +2,23 @@
 //!
 //! Every request answered 401 (a wrong or missing webhook token, a wrong or missing API key),
 //! and every WebSocket `connection_init` refused with 4403 ([`LateFailure`]), counts against
-//! the address it came from. An address with `--auth-failure-limit` failures in
-//! `--auth-failure-window` is answered 429, with `Retry-After`, for the rest of that window,
-//! whatever it sends: a guesser learns nothing more, right token or not. Requests from other
+//! the address it came from (an IPv6 /64 is one address: [`limiter::Client`]). Once an address
+//! has `--auth-failure-limit` failures in `--auth-failure-window`, for the rest of that window
+//! its requests that carry a wrong or missing credential are answered 429, with `Retry-After`,
+//! before the handler runs (no body read, no store touched), and no longer counted. Its
+//! requests with a valid credential are served as usual: Mobiniti sends from shared addresses,
+//! and another account pointing its webhooks here with a wrong token must not stop our
+//! deliveries. So a guess past the limit is still answered, 429 if wrong: what keeps tokens and
+//! keys from being guessed is their length (16 characters at least, a generated token 256 bits),
+//! not the limit. The limit keeps failing attempts cheap: past it they are refused before any
+//! work beyond one digest comparison, which is how the route checks them, here done early; below
+//! it, only the route checks them. Failing attempts are not delayed: a delay would hold a
+//! connection and a task here per attempt, which costs this service more than a guesser sending
+//! in parallel.
+//!
+//! A WebSocket's key is checked here only if the upgrade carries it: one that would send it in
+//! `connection_init` alone is answered 429 from a limited address, since letting it through
+//! would give a guesser a `connection_init` per upgrade, unlimited. Requests from other
 //! addresses are not affected. Behind a proxy every client shares the proxy's address; with
 //! `--trust-forwarded-for` the address is the last one in `X-Forwarded-For`, the one the proxy
 //! itself added.
@@ -17,7 +31,8 @@
 //! and would take an instance out of a load balancer, or break a page, for whoever shares the
 //! guesser's address. README, "Access", has the table of routes.
 
-use std::collections::HashMap;
+mod limiter;
+
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -31,9 +46,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::error::error_response;
-
-/// Addresses remembered at most; past it, those whose window ended are forgotten first.
-const MAX_ADDRESSES: usize = 100_000;
+use limiter::{CAPACITY, Client, Failures};
 
 /// The routes behind this middleware that check no credential, passed through unlimited: the
 /// webhook route's OpenAPI document and GraphiQL's files, the same for everyone.
@@ -70,12 +83,6 @@ impl Surface {
     }
 }
 
-#[derive(Debug)]
-struct Window {
-    started: Instant,
-    failures: u32,
-}
-
 /// Shared by every request; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AuthGuard(Arc<Inner>);
@@ -83,7 +90,7 @@ pub struct AuthGuard(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     settings: GuardSettings,
-    windows: Mutex<HashMap<IpAddr, Window>>,
+    failures: Mutex<Failures>,
     webhook_failures: AtomicU64,
     graphql_failures: AtomicU64,
     limited: AtomicU64,
@@ -93,7 +100,7 @@ impl AuthGuard {
     pub fn new(settings: GuardSettings) -> Self {
         Self(Arc::new(Inner {
             settings,
-            windows: Mutex::default(),
+            failures: Mutex::new(Failures::new(CAPACITY, settings.window)),
             webhook_failures: AtomicU64::new(0),
             graphql_failures: AtomicU64::new(0),
             limited: AtomicU64::new(0),
@@ -113,66 +120,50 @@ impl AuthGuard {
         self.0.limited.load(Ordering::Relaxed)
     }
 
-    fn windows(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Window>> {
+    fn failures_by_client(&self) -> std::sync::MutexGuard<'_, Failures> {
         self.0
-            .windows
+            .failures
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// How long `client` must wait, if it is over the limit now.
-    fn wait_for(&self, client: IpAddr) -> Option<Duration> {
-        let settings = self.0.settings;
-        if settings.limit == 0 {
+    fn wait_for(&self, client: Client) -> Option<Duration> {
+        let limit = self.0.settings.limit;
+        if limit == 0 {
             return None;
         }
-        let windows = self.windows();
-        let window = windows.get(&client)?;
-        let elapsed = window.started.elapsed();
-        (window.failures >= settings.limit && elapsed < settings.window)
-            .then(|| settings.window - elapsed)
+        self.failures_by_client()
+            .wait(client, limit, Instant::now())
     }
 
-    fn failed(&self, client: Option<IpAddr>, surface: Surface) {
+    fn failed(&self, client: Option<Client>, surface: Surface) {
         match surface {
             Surface::Webhook => &self.0.webhook_failures,
             Surface::GraphQl => &self.0.graphql_failures,
         }
         .fetch_add(1, Ordering::Relaxed);
-        let (Some(client), window) = (client, self.0.settings.window) else {
-            return;
-        };
-        let mut windows = self.windows();
-        if windows.len() >= MAX_ADDRESSES && !windows.contains_key(&client) {
-            windows.retain(|_, kept| kept.started.elapsed() < window);
-        }
-        if windows.len() >= MAX_ADDRESSES && !windows.contains_key(&client) {
+        if self.0.settings.limit == 0 {
             return;
         }
-        let entry = windows.entry(client).or_insert(Window {
-            started: Instant::now(),
-            failures: 0,
-        });
-        if entry.started.elapsed() >= window {
-            *entry = Window {
-                started: Instant::now(),
-                failures: 0,
-            };
+        if let Some(client) = client {
+            let mut failures = self.failures_by_client();
+            // Read under the lock, so that windows start in the order they are queued.
+            failures.fail(client, Instant::now());
         }
-        entry.failures = entry.failures.saturating_add(1);
     }
 
     /// The address a request counts against.
-    fn client_of(&self, request: &Request) -> Option<IpAddr> {
+    fn client_of(&self, request: &Request) -> Option<Client> {
         if self.0.settings.trust_forwarded_for
             && let Some(forwarded) = last_forwarded_for(request.headers())
         {
-            return Some(forwarded);
+            return Some(Client::of(forwarded));
         }
         request
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| peer.ip())
+            .map(|ConnectInfo(peer)| Client::of(peer.ip()))
     }
 }
 
@@ -187,7 +178,7 @@ fn last_forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
 #[derive(Debug, Clone)]
 pub struct LateFailure {
     guard: AuthGuard,
-    client: Option<IpAddr>,
+    client: Option<Client>,
 }
 
 impl LateFailure {
@@ -212,9 +203,12 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         guard: guard.clone(),
         client,
     });
-    if let Some(wait) = client.and_then(|client| guard.wait_for(client)) {
+    if let Some(client) = client
+        && let Some(wait) = guard.wait_for(client)
+        && !carries_valid_credential(&state, surface, &request)
+    {
         guard.0.limited.fetch_add(1, Ordering::Relaxed);
-        tracing::warn!(client = %client.map(|c| c.to_string()).unwrap_or_default(), "too many failed authentications; answered 429");
+        tracing::warn!(%client, "too many failed authentications; a failing attempt answered 429");
         return too_many(surface, wait);
     }
     let response = next.run(request).await;
@@ -224,11 +218,21 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     response
 }
 
+/// Whether the route would accept the request's token or key, checked as the route checks it.
+fn carries_valid_credential(state: &AppState, surface: Surface, request: &Request) -> bool {
+    match surface {
+        Surface::Webhook => state
+            .webhook_tokens
+            .admits(request.uri().query(), request.headers()),
+        Surface::GraphQl => state.api_keys.scope_of_headers(request.headers()).is_ok(),
+    }
+}
+
 fn too_many(surface: Surface, wait: Duration) -> Response {
     let seconds = wait.as_secs().max(1);
     let message = format!(
-        "too many failed authentications from this address; try again in {seconds} s with the \
-         right token or key"
+        "too many failed authentications from this address; a wrong or missing token or key is \
+         refused for {seconds} s more, the right one is served"
     );
     let mut response = match surface {
         Surface::Webhook => error_response(StatusCode::TOO_MANY_REQUESTS, WEBHOOK_CODE, message),

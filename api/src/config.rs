@@ -142,8 +142,9 @@ pub struct Config {
     )]
     pub api_keys: Vec<ApiKey>,
 
-    /// Failed authentications (answered 401) an address may have in `--auth-failure-window`;
-    /// past it, the address is answered 429 until the window ends. 0: no limit.
+    /// Failed authentications (answered 401) an address (an IPv6 /64) may have in
+    /// `--auth-failure-window`; past it, until the window ends, its requests with a wrong or
+    /// missing token or key are answered 429 and those with a valid one are served. 0: no limit.
     #[arg(long, env = "AUTH_FAILURE_LIMIT", default_value_t = 20, global = true)]
     pub auth_failure_limit: u32,
 

@@ -1,6 +1,9 @@
-//! Wrong credentials: they write nothing, they are counted, an address that keeps failing is
-//! answered 429 for a while on the routes that check credentials (and only those: README,
-//! "Access"), and no token, key or message body ever reaches the logs.
+//! Wrong credentials: they write nothing, they are counted, an address that keeps failing has
+//! its failing attempts answered 429 for a while on the routes that check credentials (and only
+//! those: README, "Access") while its right ones are served, and no token, key or message body
+//! ever reaches the logs.
+
+mod innocent;
 
 use std::time::Duration;
 
@@ -66,8 +69,8 @@ async fn wrong_credentials_write_nothing_are_counted_then_limited() {
         2
     );
 
-    // Over the limit: refused whatever it sends, the right credentials included.
-    let limited = webhook(&app, TOKEN, None).await;
+    // Over the limit: wrong credentials are refused before they are checked against the store.
+    let limited = webhook(&app, "wrong-token", None).await;
     assert_eq!(limited.status(), 429);
     let wait: u64 = limited.headers()["retry-after"]
         .to_str()
@@ -77,7 +80,7 @@ async fn wrong_credentials_write_nothing_are_counted_then_limited() {
     assert!((1..=2).contains(&wait), "Retry-After: {wait}");
     let body: Value = limited.json().await.expect("JSON");
     assert_eq!(body["error"]["code"], "too_many_failed_authentications");
-    let limited = graphql(&app, KEY).await;
+    let limited = graphql(&app, "wrong-key").await;
     assert_eq!(limited.status(), 429);
     let body: Value = limited.json().await.expect("JSON");
     assert_eq!(
@@ -98,15 +101,19 @@ async fn wrong_credentials_write_nothing_are_counted_then_limited() {
         "nothing was written"
     );
 
-    // The window ends: the right credentials work again.
-    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    // The right credentials were never refused.
     assert_eq!(webhook(&app, TOKEN, None).await.status(), 200);
     assert_eq!(graphql(&app, KEY).await.status(), 200);
+
+    // The window ends: a wrong token is checked, and answered 401, again.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert_eq!(webhook(&app, "wrong-token", None).await.status(), 401);
+    assert_eq!(graphql(&app, "wrong-key").await.status(), 401);
 }
 
-/// Past the limit, every route that checks a token or a key answers 429, the right credentials
-/// included; the routes that need none still answer: health checks, metrics, and the public
-/// pages, files and documents.
+/// Past the limit, every route that checks a token or a key answers 429 to a wrong or missing
+/// one, and serves the right one; the routes that need none still answer to everyone: health
+/// checks, metrics, and the public pages, files and documents.
 #[tokio::test]
 async fn past_the_limit_only_the_routes_that_check_credentials_are_refused() {
     let app = spawn_app_with(
@@ -124,8 +131,8 @@ async fn past_the_limit_only_the_routes_that_check_credentials_are_refused() {
             .send()
     };
 
-    assert_eq!(webhook(&app, TOKEN, None).await.status(), 429, "webhooks");
-    assert_eq!(graphql(&app, KEY).await.status(), 429, "POST /graphql");
+    assert_eq!(webhook(&app, "wrong", None).await.status(), 429, "webhooks");
+    assert_eq!(graphql(&app, "wrong").await.status(), 429, "POST /graphql");
     let query = get(
         "/graphql?query=%7B%20totals%20%7B%20contacts%20%7D%20%7D",
         "*/*",
@@ -136,11 +143,19 @@ async fn past_the_limit_only_the_routes_that_check_credentials_are_refused() {
     assert_eq!(page.status(), 429, "GraphiQL's page is the /graphql route");
     let stream = sse::post(
         &app,
-        Some(KEY),
+        Some("wrong-key-0123456789"),
         "subscription { events { position } }",
         json!({}),
     );
     assert_eq!(stream.await.status(), 429, "/graphql/stream");
+    let stream = sse::post(
+        &app,
+        Some(KEY),
+        "subscription { events { position } }",
+        json!({}),
+    );
+    assert_eq!(stream.await.status(), 200, "/graphql/stream, the right key");
+    let bearer = format!("Bearer {KEY}");
     for path in ["/graphql", "/graphql/ws"] {
         let upgrade = WsClient::try_connect(&app, path, &[TRANSPORT], &[]).await;
         assert_eq!(
@@ -148,7 +163,12 @@ async fn past_the_limit_only_the_routes_that_check_credentials_are_refused() {
             Some(429),
             "{path}"
         );
+        let headers = [("authorization", bearer.as_str())];
+        let upgrade = WsClient::try_connect(&app, path, &[TRANSPORT], &headers).await;
+        assert!(upgrade.is_ok(), "{path}, the right key in the upgrade");
     }
+    assert_eq!(webhook(&app, TOKEN, None).await.status(), 200, "webhooks");
+    assert_eq!(graphql(&app, KEY).await.status(), 200, "POST /graphql");
 
     for path in [
         "/healthz",
@@ -165,7 +185,8 @@ async fn past_the_limit_only_the_routes_that_check_credentials_are_refused() {
 }
 
 /// A key refused in `connection_init` (4403, after the upgrade's 101) counts as a 401 would:
-/// past the limit, the address's next upgrade is answered 429.
+/// past the limit, the address's next upgrade without a key is answered 429 (its key could only
+/// be checked after the connection is taken).
 #[tokio::test]
 async fn a_key_refused_over_websocket_counts_against_the_address() {
     let app = spawn_app_with(
@@ -201,10 +222,12 @@ async fn behind_a_trusted_proxy_the_forwarded_address_counts() {
         let response = webhook(&app, "wrong-token", Some("203.0.113.1")).await;
         assert_eq!(response.status(), 401);
     }
-    let limited = webhook(&app, TOKEN, Some("203.0.113.1")).await;
+    let limited = webhook(&app, "wrong-token", Some("203.0.113.1")).await;
     assert_eq!(limited.status(), 429);
-    let other = webhook(&app, TOKEN, Some("203.0.113.2")).await;
-    assert_eq!(other.status(), 200, "another client behind the same proxy");
+    let right = webhook(&app, TOKEN, Some("203.0.113.1")).await;
+    assert_eq!(right.status(), 200, "the right token from the same client");
+    let other = webhook(&app, "wrong-token", Some("203.0.113.2")).await;
+    assert_eq!(other.status(), 401, "another client behind the same proxy");
 }
 
 /// A whole run at `debug`: webhooks with the token in the query and in the header, wrong

@@ -36,6 +36,11 @@ use crate::webhooks::WebhookKind;
 /// inventing names cannot grow the scrape without bound.
 const MAX_OPERATION_NAMES: usize = 200;
 
+/// The longest operation name kept as a label, in bytes; a longer one counts as `other`. With
+/// [`MAX_OPERATION_NAMES`] it bounds the distinct names a scrape carries to 20 KB, where one
+/// megabyte-long `operationName` would otherwise be written into every scrape for good.
+const MAX_OPERATION_NAME_BYTES: usize = 100;
+
 /// What became of one webhook delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WebhookOutcome {
@@ -211,6 +216,9 @@ impl Metrics {
         let Some(name) = name else {
             return "anonymous".to_owned();
         };
+        if name.len() > MAX_OPERATION_NAME_BYTES {
+            return "other".to_owned();
+        }
         let mut names = match self.0.operation_names.lock() {
             Ok(names) => names,
             Err(poisoned) => poisoned.into_inner(),

@@ -43,5 +43,6 @@ mod sse_slow_consumers;
 mod stalls;
 mod stats;
 mod subscriptions;
+mod unauthenticated_cost;
 mod webhooks;
 mod ws_protocol;

@@ -17,6 +17,7 @@ use crate::support::{
 
 on_every_store!(
     the_scrape_counts_what_the_traffic_did,
+    invented_operation_names_leave_the_scrape_small,
     with_metrics_listen_the_scrape_is_served_there_and_only_there,
 );
 
@@ -155,6 +156,51 @@ async fn the_scrape_counts_what_the_traffic_did(backend: Backend) {
         value(r#"mobiniti_auth_failures_total{surface="webhook"}"#),
         1
     );
+}
+
+/// The most the operations family may take in a scrape: 200 names of at most 100 bytes, each in
+/// a line of about 100 bytes more, plus `anonymous` and `other`.
+const OPERATIONS_FAMILY_BYTES: usize = 100 * 1024;
+
+/// A client inventing operation names, long ones first, then a thousand more: the first 200
+/// short names become labels, every other name counts as `other`, and the family stays small.
+/// Without a bound on their length, the 10 KB names alone would put 2 MB in every scrape.
+async fn invented_operation_names_leave_the_scrape_small(backend: Backend) {
+    let app = spawn_app_with(backend, &[]).await;
+    let ask = |name: String| {
+        let request = app.client.post(app.url("/graphql")).json(&json!({
+            "query": format!("query {name} {{ __typename }}"),
+            "operationName": name,
+        }));
+        async move {
+            let response = request.send().await.expect("an answer");
+            assert_eq!(response.status(), 200);
+        }
+    };
+    let (long, short) = (300, 1_000);
+    for i in 0..long {
+        ask(format!("Long{i}_{}", "x".repeat(10_000))).await;
+    }
+    for i in 0..short {
+        ask(format!("Short{i:04}_{}", "y".repeat(80))).await;
+    }
+
+    let scrape = app.metrics().await;
+    let family: Vec<&str> = scrape
+        .lines()
+        .filter(|line| line.starts_with("mobiniti_graphql_operations_total{"))
+        .collect();
+    let bytes: usize = family.iter().map(|line| line.len() + 1).sum();
+    assert!(
+        bytes < OPERATIONS_FAMILY_BYTES,
+        "{bytes} bytes of operations in the scrape"
+    );
+    assert_eq!(family.len(), 201, "200 names and `other`");
+    assert!(family.iter().all(|line| !line.contains("Long")));
+    let other = r#"mobiniti_graphql_operations_total{operation="other",type="query",outcome="ok"}"#;
+    assert_eq!(series(&scrape, other), Some(long + short - 200));
+    let kept = r#"mobiniti_graphql_operations_total{operation="Short0199_"#;
+    assert!(scrape.contains(kept), "the 200th short name is a label");
 }
 
 /// Scrapes until `name` reads `expected`, for at most five seconds.

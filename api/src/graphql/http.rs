@@ -4,6 +4,10 @@
 //! `*/*`) a request that cannot run (unparseable, invalid, unknown operation, bad variables) is
 //! 400 and carries no `data`; with `application/json` it is 200, as older clients expect.
 //!
+//! With API keys configured the key is checked first, from the headers alone: a request without
+//! a valid `Authorization: Bearer` key is answered 401 before its body or query string is read,
+//! so a guesser costs what a refused webhook does, and sending a megabyte buys nothing.
+//!
 //! A browser's `GET /graphql` (`Accept` names `text/html`, no `query` parameter) gets the
 //! GraphiQL page of [`super::graphiql`] instead, and a WebSocket upgrade goes to [`super::ws`].
 
@@ -99,8 +103,12 @@ pub async fn get(
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
+    let scope = match state.api_keys.scope_of_headers(&headers) {
+        Ok(scope) => scope,
+        Err(refusal) => return unauthenticated(media, refusal),
+    };
     match params_of_query(&raw) {
-        Ok(params) => execute(&state, &headers, media, params, true).await,
+        Ok(params) => execute(&state, scope, media, params, true).await,
         Err(message) => bad_request(media, message),
     }
 }
@@ -132,14 +140,19 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
+    let scope = match state.api_keys.scope_of_headers(&headers) {
+        Ok(scope) => scope,
+        Err(refusal) => return unauthenticated(media, refusal),
+    };
     match params_of_post(media, &headers, body).await {
-        Ok(params) => execute(&state, &headers, media, params, false).await,
+        Ok(params) => execute(&state, scope, media, params, false).await,
         Err(refusal) => refusal,
     }
 }
 
 /// The parameters of a POST, or the answer to one that is not a JSON object within the size
-/// limit (415, 413, 400), in `media`.
+/// limit (415, 413, 400), in `media`. Called once the key is checked: the body is read and parsed
+/// only for a client that may use it.
 pub(super) async fn params_of_post(
     media: Media,
     headers: &HeaderMap,
@@ -202,15 +215,11 @@ fn member<T: DeserializeOwned>(
 
 async fn execute(
     state: &AppState,
-    headers: &HeaderMap,
+    scope: Scope,
     media: Media,
     params: Params,
     is_get: bool,
 ) -> Response {
-    let scope = match state.api_keys.scope_of_headers(headers) {
-        Ok(scope) => scope,
-        Err(refusal) => return unauthenticated(media, refusal),
-    };
     let Some(query) = params.query else {
         return bad_request(media, "the request has no `query`");
     };

@@ -3,10 +3,10 @@
 //! clients that cannot use WebSockets. One request runs one operation; its results come as
 //! `next` events, then `complete` when it ends (a subscription's end is the client hanging up).
 //!
-//! A request is checked as GraphQL over HTTP checks it, before anything is streamed: a body or
-//! query string that is not a request (400, 413, 415), a missing or wrong key (401), a query that
-//! does not parse or is over a limit (400, 413) are answered with that status and a JSON
-//! `{"errors": [...]}`. What is found later, by validation or when the operation is chosen
+//! A request is checked as GraphQL over HTTP checks it, before anything is streamed: a missing
+//! or wrong key (401, from the headers, before the body or query string is read), a body or
+//! query string that is not a request (400, 413, 415), a query that does not parse or is over a
+//! limit (400, 413) are answered with that status and a JSON `{"errors": [...]}`. What is found later, by validation or when the operation is chosen
 //! (unknown field, too deep or complex, bad variables), comes in the stream as a `next` carrying
 //! `errors`, then `complete`: the protocol requires it, since a client such as the browser's
 //! `EventSource` is shown nothing of a failed response.
@@ -25,6 +25,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
+use super::Scope;
 use super::errors::code;
 use super::http::{
     Media, Params, accepted, bad_request, params_of_post, params_of_query, refuse, reply,
@@ -47,8 +48,12 @@ pub async fn get(
     if let Some(refusal) = unacceptable(&headers) {
         return refusal;
     }
+    let scope = match state.api_keys.scope_of_headers(&headers) {
+        Ok(scope) => scope,
+        Err(refusal) => return unauthenticated(Media::Json, refusal),
+    };
     match params_of_query(raw.as_deref().unwrap_or_default()) {
-        Ok(params) => open(state, &headers, params),
+        Ok(params) => open(state, scope, params),
         Err(message) => bad_request(Media::Json, message),
     }
 }
@@ -58,8 +63,12 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
     if let Some(refusal) = unacceptable(&headers) {
         return refusal;
     }
+    let scope = match state.api_keys.scope_of_headers(&headers) {
+        Ok(scope) => scope,
+        Err(refusal) => return unauthenticated(Media::Json, refusal),
+    };
     match params_of_post(Media::Json, &headers, body).await {
-        Ok(params) => open(state, &headers, params),
+        Ok(params) => open(state, scope, params),
         Err(refusal) => refusal,
     }
 }
@@ -80,12 +89,8 @@ fn unacceptable(headers: &HeaderMap) -> Option<Response> {
     ))
 }
 
-/// Checks the request and, if it may run, opens its stream.
-fn open(state: AppState, headers: &HeaderMap, params: Params) -> Response {
-    let scope = match state.api_keys.scope_of_headers(headers) {
-        Ok(scope) => scope,
-        Err(refusal) => return unauthenticated(Media::Json, refusal),
-    };
+/// Checks the request of an authenticated client and, if it may run, opens its stream.
+fn open(state: AppState, scope: Scope, params: Params) -> Response {
     let Some(query) = params.query else {
         return bad_request(Media::Json, "the request has no `query`");
     };

@@ -9,7 +9,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 mod derived;
 mod values;
 
-use values::{parse_duration, parse_period, parse_public_url};
+use values::{parse_duration, parse_origin, parse_period, parse_public_url};
 
 use crate::graphql::{ApiKey, Limits};
 use crate::logging::LogFormat;
@@ -168,6 +168,19 @@ pub struct Config {
     #[arg(long, env = "INSECURE_OPEN_API", global = true)]
     pub insecure_open_api: bool,
 
+    /// Web pages that may call the API from a browser besides the service's own (its dashboard
+    /// and GraphiQL): origins (`scheme://host[:port]`), comma-separated, for example
+    /// http://localhost:5173. Without API keys, a browser request from any other origin is
+    /// refused (403); with keys, WebSocket and SSE still refuse one. None by default.
+    #[arg(
+        long,
+        env = "CORS_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        value_parser = parse_origin,
+        global = true
+    )]
+    pub cors_allowed_origins: Vec<String>,
+
     /// Serve `/metrics` on this address, and not on `--listen`: for example 127.0.0.1:9090, to
     /// keep the scrape private while the API is public. Unset: on `--listen`.
     #[arg(long, env = "METRICS_LISTEN", global = true)]
@@ -244,6 +257,18 @@ pub struct Config {
         global = true
     )]
     pub ws_max_subscriptions: usize,
+
+    /// The most WebSocket connections one address (an IPv6 /64) may hold open before their
+    /// `connection_init` is acknowledged; one more upgrade is answered 429. Behind a proxy,
+    /// set `--trust-forwarded-for`, or every client shares the proxy's count.
+    #[arg(
+        long,
+        env = "WS_MAX_PENDING_PER_ADDRESS",
+        default_value_t = 16,
+        value_parser = clap::value_parser!(u16).range(1..),
+        global = true
+    )]
+    pub ws_max_pending_per_address: u16,
 
     /// How long a new WebSocket connection has to send `connection_init` before it is closed
     /// with 4408, for example `3s`.

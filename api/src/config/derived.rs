@@ -52,6 +52,7 @@ impl Config {
             keep_alive: self.ws_keep_alive,
             send_timeout: self.ws_send_timeout,
             group_buffer: usize::from(self.ws_group_buffer),
+            max_pending_per_address: usize::from(self.ws_max_pending_per_address),
         }
     }
 

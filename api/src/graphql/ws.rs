@@ -59,6 +59,8 @@ pub struct Settings {
     pub send_timeout: Duration,
     /// Results a shared execution keeps for its slowest subscriber.
     pub group_buffer: usize,
+    /// Connections one address may hold before `connection_init` is acknowledged.
+    pub max_pending_per_address: usize,
 }
 
 /// The connections of this process: their settings, the slots left, and the shutdown signal.

@@ -7,7 +7,7 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod derived;
-mod values;
+pub(crate) mod values;
 
 use values::{parse_duration, parse_origin, parse_period, parse_public_url};
 

@@ -13,6 +13,7 @@
 //! - [`store`]: the event log ([`store::Store::append`]), the projections derived from it, the
 //!   quarantine, and `rebuild`.
 //! - [`graphql`]: the GraphQL API over the store, over HTTP and WebSocket.
+//! - [`origins`]: which web pages may reach the GraphQL API (`Host` and `Origin`).
 //! - [`health`]: liveness and readiness; [`metrics`]: Prometheus metrics.
 //! - [`dashboard`]: the live dashboard page at `/`, a client of the GraphQL API.
 //! - [`simulate`]: the `simulate` command, a client of the webhooks: realistic traffic for a
@@ -32,6 +33,7 @@ pub mod graphql;
 pub mod health;
 pub mod logging;
 pub mod metrics;
+pub mod origins;
 pub mod phone;
 mod quarantine_replay;
 mod rebuild;
@@ -79,6 +81,8 @@ pub struct AppState {
     pub answers: graphql::AnswerCache,
     pub websockets: graphql::WebSockets,
     pub auth_guard: auth_guard::AuthGuard,
+    /// Which pages may reach the GraphQL API (`Host` and `Origin`).
+    pub origins: origins::Origins,
     pub metrics: metrics::Metrics,
     /// How long a request body may stall (`--request-body-timeout`).
     pub request_body_timeout: std::time::Duration,
@@ -96,9 +100,17 @@ impl std::fmt::Debug for AppState {
 
 /// The whole HTTP interface.
 pub fn app(state: AppState) -> Router {
-    let guarded = webhooks::router().merge(graphql::router()).route_layer(
-        axum::middleware::from_fn_with_state(state.clone(), auth_guard::guard),
-    );
+    let graphql = graphql::router().route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        origins::guard,
+    ));
+    let guarded =
+        webhooks::router()
+            .merge(graphql)
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                auth_guard::guard,
+            ));
     Router::new()
         .merge(guarded)
         .merge(health::router())
@@ -219,6 +231,7 @@ pub async fn run(
         answers: graphql::AnswerCache::new(config.graphql_cache_mib.saturating_mul(1024 * 1024)),
         websockets: graphql::WebSockets::new(config.ws_settings(), closing, hub),
         auth_guard: auth_guard::AuthGuard::new(config.guard_settings()),
+        origins: config.origins(),
         metrics,
         request_body_timeout: config.request_body_timeout,
     };

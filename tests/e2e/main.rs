@@ -26,6 +26,7 @@ mod log_reads;
 mod logs;
 mod metrics;
 mod migrate_together;
+mod origins;
 mod outage;
 mod poison;
 mod projections;

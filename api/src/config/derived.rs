@@ -87,6 +87,16 @@ impl Config {
         Derivation::given_or_default(self).normalizer()
     }
 
+    /// Which pages may reach the GraphQL API (`crate::origins`).
+    pub fn origins(&self) -> crate::origins::Origins {
+        crate::origins::Origins::new(
+            self.cors_allowed_origins.clone(),
+            self.public_url.as_deref(),
+            self.api_keys.is_empty(),
+            self.insecure_open_api,
+        )
+    }
+
     pub fn guard_settings(&self) -> crate::auth_guard::GuardSettings {
         crate::auth_guard::GuardSettings {
             limit: self.auth_failure_limit,

@@ -21,6 +21,8 @@ pub fn binary() -> Command {
         "API_KEYS",
         "INSECURE_OPEN_API",
         "METRICS_LISTEN",
+        "CORS_ALLOWED_ORIGINS",
+        "WS_MAX_PENDING_PER_ADDRESS",
         "DEFAULT_REGION",
         "WEBHOOK_BODY_LIMIT",
         "STORE_TIMEOUT",

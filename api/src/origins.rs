@@ -36,10 +36,10 @@ use crate::AppState;
 use crate::config::values::parse_origin;
 
 /// `extensions.code` of a request whose `Host` is not one the open API answers.
-pub const HOST_CODE: &str = "HOST_NOT_ALLOWED";
+pub const HOST_NOT_ALLOWED: &str = "HOST_NOT_ALLOWED";
 
 /// `extensions.code` of a browser request from a page that may not use the API.
-pub const ORIGIN_CODE: &str = "ORIGIN_NOT_ALLOWED";
+pub const ORIGIN_NOT_ALLOWED: &str = "ORIGIN_NOT_ALLOWED";
 
 /// The rule in force, from the flags; cheap to clone.
 #[derive(Debug, Clone)]
@@ -154,7 +154,7 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let (code, message) = match self {
             Self::Host(host) => (
-                HOST_CODE,
+                HOST_NOT_ALLOWED,
                 format!(
                     "this API has no API keys, so it answers only requests to a loopback host \
                      (localhost, 127.0.0.1, [::1]) or to --public-url's host; `Host: {host}` is \
@@ -163,7 +163,7 @@ impl IntoResponse for Refusal {
                 ),
             ),
             Self::Origin(origin) => (
-                ORIGIN_CODE,
+                ORIGIN_NOT_ALLOWED,
                 format!(
                     "browsers may use this API only from the service's own pages and the origins \
                      in --cors-allowed-origins (CORS_ALLOWED_ORIGINS); `{origin}` is not one of \

@@ -12,7 +12,8 @@ use crate::support::process::binary;
 use crate::support::sse::SseStream;
 use crate::support::ws::{TRANSPORT, WsClient};
 use crate::support::{
-    Backend, KINDS, TOKEN, TestApp, TestDb, series, spawn_app_with, vendor_example,
+    Backend, KINDS, TOKEN, TestApp, TestDb, series, spawn_app_with, spawn_binary_with,
+    vendor_example,
 };
 
 on_every_store!(
@@ -166,7 +167,7 @@ const OPERATIONS_FAMILY_BYTES: usize = 100 * 1024;
 /// short names become labels, every other name counts as `other`, and the family stays small.
 /// Without a bound on their length, the 10 KB names alone would put 2 MB in every scrape.
 async fn invented_operation_names_leave_the_scrape_small(backend: Backend) {
-    let app = spawn_app_with(backend, &[]).await;
+    let app = spawn_binary_with(backend, &[]).await;
     let ask = |name: String| {
         let request = app.client.post(app.url("/graphql")).json(&json!({
             "query": format!("query {name} {{ __typename }}"),

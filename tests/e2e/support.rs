@@ -55,6 +55,8 @@ pub struct TestApp {
     pub db: TestDb,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
+    /// The binary, when the app runs as a process of its own ([`spawn_binary_with`]).
+    process: Option<process::ServiceProcess>,
 }
 
 /// Starts the service on a fresh database of `backend`.
@@ -66,6 +68,23 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, flags: &[&str]) -> TestApp {
     let db = TestDb::create(backend).await;
     spawn_on(db, flags).await
+}
+
+/// Starts the built binary (`mobiniti-events serve`) on a fresh database with extra flags: for
+/// what the README promises of the binary, start-up and all, rather than of the library.
+pub async fn spawn_binary_with(backend: Backend, flags: &[&str]) -> TestApp {
+    let db = TestDb::create(backend).await;
+    let process = process::ServiceProcess::start_with(&db.url, flags).await;
+    let app = TestApp {
+        address: process.address,
+        client: reqwest::Client::new(),
+        db,
+        shutdown: None,
+        server: None,
+        process: Some(process),
+    };
+    app.wait_until_healthy().await;
+    app
 }
 
 /// Starts the service on an existing test database, reaching it at `url`.
@@ -107,6 +126,7 @@ async fn start(db: TestDb, url: String, flags: &[&str]) -> TestApp {
         db,
         shutdown: Some(shutdown),
         server: Some(server),
+        process: None,
     };
     app.wait_until_healthy().await;
     app
@@ -207,6 +227,9 @@ impl TestApp {
 
     /// Stops the service gracefully and waits for it.
     pub async fn stop(mut self) -> TestDb {
+        if let Some(process) = self.process.take() {
+            process.stop().await;
+        }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{Backend, TestApp, spawn_app_with};
+use crate::support::{Backend, TestApp, spawn_binary_with};
 
 on_every_store!(a_request_with_a_wrong_key_is_refused_before_its_body_is_read);
 
@@ -22,7 +22,7 @@ const PROMPTLY: Duration = Duration::from_secs(1);
 const ANNOUNCED_BYTES: usize = 1024 * 1024;
 
 async fn a_request_with_a_wrong_key_is_refused_before_its_body_is_read(backend: Backend) {
-    let app = spawn_app_with(backend, &["--api-key", KEY, "--auth-failure-limit", "0"]).await;
+    let app = spawn_binary_with(backend, &["--api-key", KEY, "--auth-failure-limit", "0"]).await;
     let wrong = "Authorization: Bearer wrong-key-0123456789abcdef\r\n";
     for path in ["/graphql", "/graphql/stream"] {
         for authorization in [wrong, ""] {

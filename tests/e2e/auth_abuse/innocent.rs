@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{KEY, graphql};
 use crate::support::ws::{TRANSPORT, WsClient};
-use crate::support::{Backend, TOKEN, TestApp, spawn_app_with};
+use crate::support::{Backend, TOKEN, TestApp, spawn_binary_with};
 
 on_every_store!(
     a_wrong_token_is_refused_past_the_limit_while_the_right_one_is_stored,
@@ -29,7 +29,7 @@ async fn inbound(app: &TestApp, token: &str, id: usize) -> reqwest::Response {
 }
 
 async fn a_wrong_token_is_refused_past_the_limit_while_the_right_one_is_stored(backend: Backend) {
-    let app = spawn_app_with(backend, &["--auth-failure-limit", "3"]).await;
+    let app = spawn_binary_with(backend, &["--auth-failure-limit", "3"]).await;
     for round in 0..8 {
         let wrong = inbound(&app, "another-accounts-token", 1_000 + round).await;
         let expected = if round < 3 { 401 } else { 429 };
@@ -51,7 +51,7 @@ async fn a_wrong_token_is_refused_past_the_limit_while_the_right_one_is_stored(b
 async fn a_wrong_api_key_is_refused_past_the_limit_while_the_right_one_is_answered(
     backend: Backend,
 ) {
-    let app = spawn_app_with(backend, &["--api-key", KEY, "--auth-failure-limit", "2"]).await;
+    let app = spawn_binary_with(backend, &["--api-key", KEY, "--auth-failure-limit", "2"]).await;
     for round in 0..5 {
         let expected = if round < 2 { 401 } else { 429 };
         let wrong = graphql(&app, "wrong-key-0123456789").await;

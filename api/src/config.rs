@@ -299,6 +299,12 @@ pub struct Config {
     )]
     pub ws_group_buffer: u16,
 
+    /// How long a connection may take to send a request's headers, counted from when it opens
+    /// or, kept alive, from the end of the previous answer: past it the connection is closed. Clients
+    /// that connect and say nothing, or send a header a byte at a time, do not hold sockets.
+    #[arg(long, env = "REQUEST_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_period, global = true)]
+    pub request_header_timeout: Duration,
+
     /// How long a request body may send nothing before the request is answered 400: a client
     /// that stalls mid-body does not hold a handler (or shutdown) for ever.
     #[arg(long, env = "REQUEST_BODY_TIMEOUT", default_value = "30s", value_parser = parse_period, global = true)]

@@ -37,6 +37,7 @@ pub mod origins;
 pub mod phone;
 mod quarantine_replay;
 mod rebuild;
+mod serve;
 mod settings;
 pub mod setup;
 pub mod simulate;
@@ -44,7 +45,7 @@ pub mod store;
 pub mod stream;
 pub mod webhooks;
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::io::Write;
 
 use anyhow::Context;
@@ -251,22 +252,18 @@ pub async fn run(
         ),
         None => (app(state), None),
     };
-    // The peer's address is what failed authentications count against (`auth_guard`).
-    let service = main_app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let serving = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .into_future();
+    let header_timeout = config.request_header_timeout;
+    let serving = serve::serve(listener, main_app, header_timeout, shutdown);
     // Stopped by the same signal as the main listener, and waited for with it.
     let scraping = async move {
         let Some((metrics_listener, scrape)) = scrape else {
-            return Ok(());
+            return;
         };
-        axum::serve(metrics_listener, scrape)
-            .with_graceful_shutdown(async move {
-                // An error means the sender is gone, that is, the service is stopping.
-                let _ = metrics_closing.wait_for(|closed| *closed).await;
-            })
-            .await
+        let stopping = async move {
+            // An error means the sender is gone, that is, the service is stopping.
+            let _ = metrics_closing.wait_for(|closed| *closed).await;
+        };
+        serve::serve(metrics_listener, scrape, header_timeout, stopping).await;
     };
     // A client that stopped reading can hold graceful shutdown for as long as TCP lets it.
     let overdue = async move {
@@ -277,9 +274,7 @@ pub async fn run(
         }
     };
     tokio::select! {
-        served = async { tokio::try_join!(serving, scraping) } => {
-            served.context("serving HTTP")?;
-        }
+        ((), ()) = async { tokio::join!(serving, scraping) } => {}
         () = overdue => tracing::warn!(
             ?deadline,
             "connections still open after --shutdown-timeout; closing them"

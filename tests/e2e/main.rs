@@ -22,6 +22,7 @@ mod graphql_dashboard;
 mod graphql_http_status;
 mod group_commit;
 mod hostile_graphql;
+mod idle_connections;
 mod log_reads;
 mod logs;
 mod metrics;

@@ -23,6 +23,7 @@ pub fn binary() -> Command {
         "METRICS_LISTEN",
         "CORS_ALLOWED_ORIGINS",
         "WS_MAX_PENDING_PER_ADDRESS",
+        "REQUEST_HEADER_TIMEOUT",
         "DEFAULT_REGION",
         "WEBHOOK_BODY_LIMIT",
         "STORE_TIMEOUT",

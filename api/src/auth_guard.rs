@@ -1,9 +1,10 @@
 //! Failed authentications, counted, and limited per client address.
 //!
 //! Every request answered 401 (a wrong or missing webhook token, a wrong or missing API key),
-//! and every WebSocket `connection_init` refused with 4403 ([`LateFailure`]), counts against
-//! the address it came from (an IPv6 /64 is one address: [`limiter::Client`]). Once an address
-//! has `--auth-failure-limit` failures in `--auth-failure-window`, for the rest of that window
+//! every WebSocket `connection_init` refused with 4403, and every WebSocket closed with 4408
+//! because its `connection_init` never came ([`LateFailure`]), counts against the address it
+//! came from (an IPv6 /64 is one address: [`limiter::Client`]). Once an address has
+//! `--auth-failure-limit` failures in `--auth-failure-window`, for the rest of that window
 //! its requests that carry a wrong or missing credential are answered 429, with `Retry-After`,
 //! before the handler runs (no body read, no store touched), and no longer counted. Its
 //! requests with a valid credential are served as usual: Mobiniti sends from shared addresses,
@@ -46,7 +47,8 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::error::error_response;
-use limiter::{CAPACITY, Client, Failures};
+pub use limiter::Client;
+use limiter::{CAPACITY, Failures};
 
 /// The routes behind this middleware that check no credential, passed through unlimited: the
 /// webhook route's OpenAPI document and GraphiQL's files, the same for everyone.
@@ -173,8 +175,8 @@ fn last_forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
 }
 
 /// A failed authentication that the answer's status cannot show: a WebSocket's
-/// `connection_init` refused (4403) after its upgrade was answered 101. The middleware hands
-/// one to every request it guards; the connection reports through it.
+/// `connection_init` refused (4403), or never sent (4408), after its upgrade was answered 101.
+/// The middleware hands one to every request it guards; the connection reports through it.
 #[derive(Debug, Clone)]
 pub struct LateFailure {
     guard: AuthGuard,
@@ -184,6 +186,12 @@ pub struct LateFailure {
 impl LateFailure {
     pub fn report(&self) {
         self.guard.failed(self.client, Surface::GraphQl);
+    }
+
+    /// The address the request counts against (`None` without a peer address, as in tests
+    /// that call the router directly).
+    pub fn client(&self) -> Option<Client> {
+        self.client
     }
 }
 

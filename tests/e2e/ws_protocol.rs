@@ -1,12 +1,16 @@
 //! GraphQL over WebSocket, by the rules of graphql-transport-ws (PROTOCOL.md of `graphql-ws`):
 //! the upgrade, `connection_init` and the API key, and the close code each broken rule gets.
 //! Operations are in [`operations`], the legacy protocol in [`legacy`], the connection limit and
-//! shutdown in [`capacity`], a client that stops reading in [`stalled`].
+//! shutdown in [`capacity`], a client that stops reading in [`stalled`], what a connection's
+//! operations may hold in [`operation_bytes`], connections not yet acknowledged in
+//! [`unacknowledged`].
 
 mod capacity;
 mod legacy;
+mod operation_bytes;
 mod operations;
 mod stalled;
+mod unacknowledged;
 
 use serde_json::json;
 

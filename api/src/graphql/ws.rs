@@ -7,11 +7,14 @@
 //! from graphql-transport-ws (its close codes and its answers to a malformed message).
 //!
 //! Every connection is bounded: at most `--ws-max-connections` at once, GraphQL over SSE streams
-//! ([`super::sse`]) included (more are answered 503),
-//! `--ws-max-subscriptions` operations on each, and a fixed amount of memory per connection (see
-//! [`connection`]). A client that stops reading is disconnected after `--ws-send-timeout`.
+//! ([`super::sse`]) included (more are answered 503), at most `--ws-max-pending-per-address`
+//! of them not yet acknowledged per client address (more are answered 429, [`pending`]),
+//! `--ws-max-subscriptions` operations on each, holding [`MAX_OPERATION_BYTES`] at most
+//! together ([`running`]), and a fixed amount of memory per connection (see [`connection`]). A
+//! client that stops reading is disconnected after `--ws-send-timeout`.
 //!
 //! - [`connection`]: one socket: the reads, the single writer, keep-alive, the operations.
+//! - [`running`]: the operations of one connection, and the bytes they hold.
 //! - [`operation`]: one operation, run in its own task.
 //! - [`message`]: what either protocol says, once decoded; [`close`]: why a connection closes.
 
@@ -20,6 +23,8 @@ mod connection;
 mod legacy;
 pub(super) mod message;
 pub(super) mod operation;
+mod pending;
+mod running;
 pub mod shared;
 mod transport;
 
@@ -38,10 +43,19 @@ use crate::auth_guard::LateFailure;
 use crate::error::error_response;
 use crate::stream::Hub;
 use message::{ClientMessage, Invalid, ServerMessage};
+use pending::Pending;
 
 /// The largest message a client may send: a query is at most `--graphql-max-query-bytes`, and
 /// its variables come on top, as with a POST body.
 const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// The query text and variables (as JSON text) that one connection's running operations may
+/// hold together; a `subscribe` past it gets `OPERATIONS_TOO_LARGE`. Without it,
+/// `--ws-max-subscriptions` operations of [`MAX_MESSAGE_BYTES`] each would be 100 MiB.
+const MAX_OPERATION_BYTES: usize = 1024 * 1024;
+
+// Any one message's operation fits on a connection that runs nothing else.
+const _: () = assert!(MAX_OPERATION_BYTES >= MAX_MESSAGE_BYTES);
 
 /// What a connection gathers of a batch of results before it writes to the socket.
 const WRITE_BUFFER_BYTES: usize = 16 * 1024;
@@ -68,6 +82,8 @@ pub struct Settings {
 pub struct WebSockets {
     settings: Arc<Settings>,
     slots: Arc<Semaphore>,
+    /// Connections not acknowledged yet, per client address.
+    pending: Arc<Pending>,
     closing: watch::Receiver<bool>,
     /// Identical live subscriptions, executed once for all their connections.
     groups: Arc<shared::Groups>,
@@ -78,9 +94,11 @@ impl WebSockets {
     pub fn new(settings: Settings, closing: watch::Receiver<bool>, hub: Hub) -> Self {
         let slots = Semaphore::new(settings.max_connections.min(Semaphore::MAX_PERMITS));
         let groups = shared::Groups::new(hub, settings.group_buffer);
+        let pending = Pending::new(settings.max_pending_per_address);
         Self {
             settings: Arc::new(settings),
             slots: Arc::new(slots),
+            pending: Arc::new(pending),
             closing,
             groups: Arc::new(groups),
         }
@@ -161,6 +179,15 @@ enum UpgradeError {
     /// 503: `--ws-max-connections` are open.
     #[error("{}", too_many_connections(*.0))]
     TooManyConnections(usize),
+    /// 429, with `Retry-After` (`--ws-init-timeout`, by when one of them is acknowledged or
+    /// closed): the client's address holds `--ws-max-pending-per-address` connections that
+    /// have not been acknowledged.
+    #[error(
+        "this address has {max} WebSocket connections open that are not acknowledged yet, the \
+         most allowed (--ws-max-pending-per-address); send connection_init promptly after \
+         connecting, and close connections you do not use"
+    )]
+    TooManyPending { max: usize, retry_after: Duration },
     /// The rejection's own status (400, 405, …): not a well-formed WebSocket upgrade.
     #[error("{0}; this path takes WebSocket upgrades (graphql-transport-ws or graphql-ws) only")]
     NotAnUpgrade(WebSocketUpgradeRejection),
@@ -173,15 +200,35 @@ impl IntoResponse for UpgradeError {
             Self::TooManyConnections(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "too_many_connections")
             }
+            Self::TooManyPending { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_pending_connections",
+            ),
             Self::NotAnUpgrade(rejection) => (rejection.status(), "not_a_websocket_upgrade"),
         };
-        if let Self::TooManyConnections(_) = self {
+        if let Self::TooManyConnections(_) | Self::TooManyPending { .. } = self {
             tracing::warn!(code, "WebSocket upgrade refused: {self}");
         } else {
             tracing::debug!(code, "WebSocket upgrade refused: {self}");
         }
-        error_response(status, code, self.to_string())
+        let retry_after = match &self {
+            Self::TooManyPending { retry_after, .. } => Some(whole_seconds(*retry_after)),
+            _ => None,
+        };
+        let mut response = error_response(status, code, self.to_string());
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
+}
+
+/// `duration` in seconds, rounded up (`Retry-After` takes whole seconds), at least 1.
+fn whole_seconds(duration: Duration) -> u64 {
+    let seconds = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
+    seconds.max(1)
 }
 
 /// Why a connection was refused when `max` are open.
@@ -220,8 +267,9 @@ pub(super) fn refuse(rejection: WebSocketUpgradeRejection) -> Response {
     UpgradeError::NotAnUpgrade(rejection).into_response()
 }
 
-/// Takes the upgrade, if a subprotocol fits and a connection slot is free.
-/// A `connection_init` with a wrong key is reported through `late_failure`, as a 401 would be.
+/// Takes the upgrade, if a subprotocol fits, the client's address has room for one more
+/// connection before its `connection_init`, and a connection slot is free. A `connection_init`
+/// with a wrong key, or none in time, is reported through `late_failure`, as a 401 would be.
 pub(super) fn accept(
     state: AppState,
     headers: &HeaderMap,
@@ -233,14 +281,35 @@ pub(super) fn accept(
         Err(refusal) => return refusal.into_response(),
     };
     let sockets = state.websockets.clone();
+    // Without an address (no peer known), nothing to count against.
+    let client = late_failure.as_ref().and_then(LateFailure::client);
+    let unacknowledged = match client {
+        Some(client) => {
+            let Some(unacknowledged) = sockets.pending.take(client) else {
+                let settings = &sockets.settings;
+                return UpgradeError::TooManyPending {
+                    max: settings.max_pending_per_address,
+                    retry_after: settings.init_timeout,
+                }
+                .into_response();
+            };
+            Some(unacknowledged)
+        }
+        None => None,
+    };
     let Some(slot) = sockets.slot() else {
         return UpgradeError::TooManyConnections(sockets.settings.max_connections).into_response();
     };
-    // Kept for `connection_init`, which may carry the key instead.
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .map(connection::Authorization::new);
+    let upgraded = connection::Upgraded {
+        protocol,
+        // Kept for `connection_init`, which may carry the key instead.
+        authorization: headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .map(connection::Authorization::new),
+        late_failure,
+        unacknowledged,
+    };
     upgrade
         // Echoed only when offered: a client that named no subprotocol must not get one back.
         .protocols([protocol.name()])
@@ -251,7 +320,22 @@ pub(super) fn accept(
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .on_failed_upgrade(|err| tracing::debug!(error = %err, "a WebSocket upgrade failed"))
         .on_upgrade(move |socket| async move {
-            connection::serve(socket, protocol, state, authorization, late_failure).await;
+            connection::serve(socket, state, upgraded).await;
             drop(slot);
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::whole_seconds;
+
+    #[test]
+    fn retry_after_is_the_init_timeout_rounded_up_to_a_second() {
+        assert_eq!(whole_seconds(Duration::from_secs(3)), 3);
+        assert_eq!(whole_seconds(Duration::from_millis(2500)), 3);
+        assert_eq!(whole_seconds(Duration::from_millis(200)), 1);
+        assert_eq!(whole_seconds(Duration::ZERO), 1);
+    }
 }

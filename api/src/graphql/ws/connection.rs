@@ -11,6 +11,17 @@
 //! twice [`QUEUE`] results (queued, and being written) plus one per running operation, however
 //! fast events arrive.
 //!
+//! The operations themselves hold their query text and variables while they run: together at
+//! most [`MAX_OPERATION_BYTES`] (1 MiB) per connection, counted as JSON text (see
+//! [`super::running`]). A `subscribe` that would take them over gets an `error` with
+//! `OPERATIONS_TOO_LARGE`, as one past `--ws-max-subscriptions` gets `TOO_MANY_SUBSCRIPTIONS`;
+//! the other operations go on. Parsed, a payload takes a small multiple of its text.
+//!
+//! Before it is acknowledged, a connection counts against its address's
+//! `--ws-max-pending-per-address` ([`super::pending`]); a `connection_init` that does not come
+//! within `--ws-init-timeout` counts as a failed authentication (`auth_guard`), as a refused
+//! key does.
+//!
 //! A client that stops reading stalls the writer. One write that makes no progress for
 //! `--ws-send-timeout` ends the connection with 1008 and a reason that says so. No result is
 //! written after it, and the close frame can only go after the frames already handed to the
@@ -20,22 +31,24 @@
 //! connection end after those frames, without a close frame. Either way the client reconnects
 //! and resumes with `afterPosition`.
 
-use std::collections::HashMap;
+mod finish;
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::ws::{Message, WebSocket};
 use futures_util::SinkExt;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
-use super::close::{CLOSE_GRACE, Close, Unsent};
+use super::close::Close;
 use super::message::{ClientMessage, Id, Invalid, OperationPayload, ServerMessage};
 use super::operation::{self, Event, Outcome};
-use super::{Protocol, Settings};
+use super::pending::Unacknowledged;
+use super::running::{Operations, payload_bytes};
+use super::{MAX_OPERATION_BYTES, Protocol, Settings};
 use crate::AppState;
 use crate::auth_guard::LateFailure;
 use crate::graphql::Scope;
@@ -87,46 +100,45 @@ impl From<Invalid> for End {
     }
 }
 
-/// A running operation. Dropping it stops its task.
-struct Running {
-    serial: u64,
-    task: JoinHandle<()>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 struct Connection {
     socket: WebSocket,
     protocol: Protocol,
     state: AppState,
     settings: Arc<Settings>,
     authorization: Option<Authorization>,
-    /// Where a refused key is counted against the client's address (`auth_guard`).
+    /// Where a refused key, or a `connection_init` that never came, is counted against the
+    /// client's address (`auth_guard`).
     late_failure: Option<LateFailure>,
+    /// Counts the connection against its address until it is acknowledged.
+    unacknowledged: Option<Unacknowledged>,
     /// Whether `connection_init` arrived (accepted or not).
     initialised: bool,
     /// The key's scope, once the connection is acknowledged.
     scope: Option<Scope>,
-    operations: HashMap<Id, Running>,
-    /// Tells a result of a completed operation from one of a later operation with the same id.
-    serial: u64,
+    operations: Operations,
     results: mpsc::Sender<Outcome>,
     queue: mpsc::Receiver<Outcome>,
     keep_alive: Interval,
 }
 
+/// What a connection is given at its upgrade, besides the socket.
+pub(super) struct Upgraded {
+    pub protocol: Protocol,
+    /// The upgrade request's own key, for a `connection_init` without one.
+    pub authorization: Option<Authorization>,
+    pub late_failure: Option<LateFailure>,
+    /// `None` when the client's address is unknown.
+    pub unacknowledged: Option<Unacknowledged>,
+}
+
 /// Serves one upgraded connection until either side ends it.
-pub(super) async fn serve(
-    socket: WebSocket,
-    protocol: Protocol,
-    state: AppState,
-    authorization: Option<Authorization>,
-    late_failure: Option<LateFailure>,
-) {
+pub(super) async fn serve(socket: WebSocket, state: AppState, upgraded: Upgraded) {
+    let Upgraded {
+        protocol,
+        authorization,
+        late_failure,
+        unacknowledged,
+    } = upgraded;
     let settings = state.websockets.settings.clone();
     let (results, queue) = mpsc::channel(QUEUE);
     let period = settings.keep_alive;
@@ -139,10 +151,10 @@ pub(super) async fn serve(
         settings,
         authorization,
         late_failure,
+        unacknowledged,
         initialised: false,
         scope: None,
-        operations: HashMap::new(),
-        serial: 0,
+        operations: Operations::default(),
         results,
         queue,
         keep_alive,
@@ -163,7 +175,7 @@ impl Connection {
             let step = tokio::select! {
                 // A change is the shutdown; so is the sender's end, with the server.
                 _ = closing.changed() => Err(Close::ShuttingDown.into()),
-                () = &mut init_deadline, if !self.initialised => Err(Close::InitTimeout.into()),
+                () = &mut init_deadline, if !self.initialised => Err(self.init_timed_out()),
                 frame = self.socket.recv() => self.on_frame(frame).await,
                 Some(outcome) = self.queue.recv() => self.on_outcomes(outcome).await,
                 _ = self.keep_alive.tick(), if self.scope.is_some() => {
@@ -190,7 +202,7 @@ impl Connection {
             ClientMessage::Subscribe { id, payload } => self.on_subscribe(id, payload).await,
             ClientMessage::Complete(id) => {
                 // A client may complete an operation the server completed already.
-                let stopped = self.operations.remove(&id).is_some();
+                let stopped = self.operations.stop(&id);
                 // The legacy protocol confirms a `stop`; graphql-transport-ws says nothing.
                 if stopped && self.protocol == Protocol::Legacy {
                     self.send(ServerMessage::Complete(id)).await?;
@@ -219,12 +231,12 @@ impl Connection {
             None => self.authorization.as_ref().map(|header| header.0.as_str()),
         };
         let Ok(scope) = self.state.api_keys.scope_of(presented) else {
-            if let Some(late_failure) = &self.late_failure {
-                late_failure.report();
-            }
+            self.report_failed_authentication();
             return Err(Close::Forbidden.into());
         };
         self.scope = Some(scope);
+        // Before the ack, so that a client that reads it may count on the room.
+        self.unacknowledged = None;
         self.keep_alive.reset();
         self.send(ServerMessage::Ack).await?;
         // The legacy protocol starts its keep-alive right away.
@@ -234,11 +246,25 @@ impl Connection {
         Ok(())
     }
 
+    /// A client that upgrades and never initialises holds a connection slot for
+    /// `--ws-init-timeout` each time; counted as a failed authentication, it runs into
+    /// `--auth-failure-limit` as a client guessing keys would.
+    fn init_timed_out(&self) -> End {
+        self.report_failed_authentication();
+        Close::InitTimeout.into()
+    }
+
+    fn report_failed_authentication(&self) {
+        if let Some(late_failure) = &self.late_failure {
+            late_failure.report();
+        }
+    }
+
     async fn on_subscribe(&mut self, id: Id, payload: OperationPayload) -> Result<(), End> {
         let Some(scope) = self.scope else {
             return Err(Close::Unauthorized.into());
         };
-        if self.operations.contains_key(&id) {
+        if self.operations.contains(&id) {
             return Err(Close::SubscriberExists(id.as_str().to_owned()).into());
         }
         let max = self.settings.max_subscriptions;
@@ -246,14 +272,21 @@ impl Connection {
             let errors = vec![operation::too_many_subscriptions(max)];
             return self.send(ServerMessage::Error { id, errors }).await;
         }
-        self.serial += 1;
-        let results = operation::Results::new(id.clone(), self.serial, self.results.clone());
-        let task = tokio::spawn(operation::run(self.state.clone(), scope, payload, results));
-        let running = Running {
-            serial: self.serial,
-            task,
-        };
-        self.operations.insert(id, running);
+        let bytes = payload_bytes(&payload);
+        let held = self.operations.bytes();
+        if held.saturating_add(bytes) > MAX_OPERATION_BYTES {
+            let errors = vec![operation::operations_too_large(
+                MAX_OPERATION_BYTES,
+                held,
+                bytes,
+            )];
+            return self.send(ServerMessage::Error { id, errors }).await;
+        }
+        let (state, results) = (self.state.clone(), self.results.clone());
+        self.operations.start(id.clone(), bytes, |serial| {
+            let results = operation::Results::new(id, serial, results);
+            tokio::spawn(operation::run(state, scope, payload, results))
+        });
         Ok(())
     }
 
@@ -277,22 +310,18 @@ impl Connection {
     /// The message an operation's outcome becomes; `None` once the operation is no longer wanted.
     fn message_for(&mut self, outcome: Outcome) -> Option<ServerMessage> {
         let Outcome { id, serial, event } = outcome;
-        let current = self
-            .operations
-            .get(&id)
-            .is_some_and(|running| running.serial == serial);
-        if !current {
+        if !self.operations.is_current(&id, serial) {
             // Queued before the client completed the operation.
             return None;
         }
         Some(match event {
             Event::Next(payload) => ServerMessage::Next { id, payload },
             Event::Error(errors) => {
-                self.operations.remove(&id);
+                self.operations.stop(&id);
                 ServerMessage::Error { id, errors }
             }
             Event::Complete => {
-                self.operations.remove(&id);
+                self.operations.stop(&id);
                 ServerMessage::Complete(id)
             }
         })
@@ -319,61 +348,6 @@ impl Connection {
 
     async fn flush(&mut self) -> Result<(), End> {
         within(self.settings.send_timeout, self.socket.flush()).await
-    }
-
-    /// Stops the operations, then closes: the close frame, and the client's answer to it.
-    async fn finish(mut self, end: End) {
-        self.operations.clear();
-        // No result is sent any more: free those queued now, not when the connection ends,
-        // which may be another `--ws-send-timeout` away.
-        self.queue.close();
-        while self.queue.try_recv().is_ok() {}
-        let answer_by = match end {
-            End::Gone => return,
-            End::ClosedByClient => Instant::now() + CLOSE_GRACE,
-            End::Close(close) => {
-                tracing::debug!(code = close.code(), reason = %close, "closing a WebSocket");
-                let deadline = Instant::now() + close.patience();
-                if let Err(unsent) = self.send_close(&close, deadline).await {
-                    tracing::debug!(
-                        code = close.code(),
-                        "dropping a WebSocket without its close frame: {unsent}"
-                    );
-                    return;
-                }
-                deadline.max(Instant::now() + CLOSE_GRACE)
-            }
-        };
-        // Reading on sends the answer to a client's close frame, and waits for the client's
-        // answer to ours: closing TCP with unread input could reset the connection before the
-        // client reads the close frame.
-        let drained = async { while let Some(Ok(_)) = self.socket.recv().await {} };
-        let _ = tokio::time::timeout_at(answer_by, drained).await;
-    }
-
-    /// Writes the close frame (after a legacy `connection_error`, for a refusal) by `deadline`.
-    /// It goes after every frame already written, so it is out only once the client has read
-    /// enough of those to make room for it.
-    async fn send_close(&mut self, close: &Close, deadline: Instant) -> Result<(), Unsent> {
-        if self.protocol == Protocol::Legacy && close.is_refusal() {
-            let refusal = ServerMessage::ConnectionError(close.reason());
-            if let Some(text) = self.protocol.encode(refusal) {
-                let sent = self.socket.send(Message::text(text));
-                tokio::time::timeout_at(deadline, sent)
-                    .await
-                    .map_err(|_| Unsent::Timeout)?
-                    .map_err(Unsent::Failed)?;
-            }
-        }
-        let frame = CloseFrame {
-            code: close.code(),
-            reason: close.reason().into(),
-        };
-        let sent = self.socket.send(Message::Close(Some(frame)));
-        tokio::time::timeout_at(deadline, sent)
-            .await
-            .map_err(|_| Unsent::Timeout)?
-            .map_err(Unsent::Failed)
     }
 }
 

@@ -22,6 +22,10 @@ use crate::metrics::graphql::{StreamedOperation, operation_name};
 /// `extensions.code` of an operation refused for `--ws-max-subscriptions`.
 const TOO_MANY_SUBSCRIPTIONS: &str = "TOO_MANY_SUBSCRIPTIONS";
 
+/// `extensions.code` of an operation refused because the connection's running operations
+/// would hold more than [`super::MAX_OPERATION_BYTES`] of query text and variables.
+const OPERATIONS_TOO_LARGE: &str = "OPERATIONS_TOO_LARGE";
+
 /// What an operation has to say.
 #[derive(Debug, Clone)]
 pub(in crate::graphql) enum Event {
@@ -77,6 +81,10 @@ pub(super) async fn run(state: AppState, scope: Scope, payload: OperationPayload
 }
 
 /// [`run`] for a request that [`prepare`] made from `payload` already.
+///
+/// The request holds the query and variables while the operation runs; `payload` is dropped,
+/// or for a shared subscription becomes its [`Key`], as soon as it is read, so that an
+/// operation holds one copy of them, not two or three.
 pub(in crate::graphql) async fn run_prepared(
     state: AppState,
     scope: Scope,
@@ -86,7 +94,8 @@ pub(in crate::graphql) async fn run_prepared(
     transport: Transport,
 ) {
     let name = payload.operation_name.as_deref();
-    let variables = request.variables.clone();
+    // Taken out while the document is borrowed, and put back: not a copy.
+    let variables = std::mem::take(&mut request.variables);
     // `prepare` parsed the document already; should it not have, the execution says why.
     let (mut counter, kind, shareable) = match request.parsed_query() {
         Ok(document) => {
@@ -103,19 +112,30 @@ pub(in crate::graphql) async fn run_prepared(
             false,
         ),
     };
+    request.variables = variables;
     let _live =
         (kind == Some(OperationType::Subscription)).then(|| state.metrics.subscriber(transport));
     if !shareable {
+        drop(payload);
         return alone(&state, request, &out, &mut counter).await;
     }
-    let key = Key::of(scope, &payload);
+    let key = Key::of(scope, payload);
     let Some(resume) = state
         .websockets
         .groups
-        .run(&state, key, request, &out, &mut counter)
+        .run(&state, &key, request, &out, &mut counter)
         .await
     else {
         return;
+    };
+    // Rare (the subscriber fell behind its group): the payload is read back from the key.
+    let payload = match key.into_payload() {
+        Ok(payload) => payload,
+        Err(err) => {
+            tracing::error!(error = %err, "a shared subscription's variables did not read back");
+            out.send(Event::Error(vec![cannot_go_on_alone()])).await;
+            return;
+        }
     };
     if let Some(request) = prepared(&state, scope, payload, &out).await {
         alone(
@@ -216,6 +236,24 @@ pub(super) fn too_many_subscriptions(max: usize) -> Value {
          complete one first"
     );
     error_value(&coded(TOO_MANY_SUBSCRIPTIONS, message))
+}
+
+/// The error sent for an operation of `bytes` that would take the `held` bytes of a
+/// connection's running operations over `budget`.
+pub(super) fn operations_too_large(budget: usize, held: usize, bytes: usize) -> Value {
+    let message = format!(
+        "this connection's running operations hold {held} bytes of query text and variables; \
+         this one's {bytes} would go over the {budget} bytes allowed per connection; complete \
+         some operations first, or send smaller ones"
+    );
+    error_value(&coded(OPERATIONS_TOO_LARGE, message))
+}
+
+/// The error for a subscriber that fell behind its group and could not go on alone.
+fn cannot_go_on_alone() -> Value {
+    let message = "this subscription fell behind and could not go on; subscribe again with \
+                   afterPosition set to the last position received";
+    error_value(&ServerError::new(message, None))
 }
 
 fn coded(error_code: &'static str, message: String) -> ServerError {

@@ -31,28 +31,48 @@ use crate::graphql::subscription::{PositionTap, ResumeAfter};
 use crate::metrics::graphql::StreamedOperation;
 use crate::stream::{self, Hub};
 
-/// What makes two subscriptions the same.
+/// What makes two subscriptions the same. Made from the subscriber's payload, which it
+/// replaces: a subscriber holds its operation once.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) struct Key {
     scope: Scope,
     query: String,
     operation_name: Option<String>,
-    /// The variables as JSON text.
+    /// The variables as JSON text; empty without variables.
     variables: String,
 }
 
 impl Key {
-    pub(super) fn of(scope: Scope, payload: &OperationPayload) -> Self {
+    pub(super) fn of(scope: Scope, payload: OperationPayload) -> Self {
+        let OperationPayload {
+            query,
+            operation_name,
+            variables,
+            ..
+        } = payload;
         Self {
             scope,
-            query: payload.query.clone(),
-            operation_name: payload.operation_name.clone(),
-            variables: payload
-                .variables
-                .as_ref()
-                .map(|variables| serde_json::Value::Object(variables.clone()).to_string())
+            query,
+            operation_name,
+            variables: variables
+                .map(|variables| serde_json::Value::Object(variables).to_string())
                 .unwrap_or_default(),
         }
+    }
+
+    /// The payload again, for a subscriber that goes on alone. Text written from a JSON map
+    /// reads back as that map, so the error is for form's sake.
+    pub(super) fn into_payload(self) -> Result<OperationPayload, serde_json::Error> {
+        let variables = match self.variables.as_str() {
+            "" => None,
+            text => Some(serde_json::from_str(text)?),
+        };
+        Ok(OperationPayload {
+            query: self.query,
+            operation_name: self.operation_name,
+            variables,
+            _extensions: None,
+        })
     }
 }
 
@@ -147,15 +167,17 @@ impl Groups {
     pub(super) async fn run(
         &self,
         state: &AppState,
-        key: Key,
+        key: &Key,
         request: Request,
         out: &Results,
         counter: &mut StreamedOperation,
     ) -> Option<i64> {
-        let member = match self.join(&key) {
+        let member = match self.join(key) {
             // A running group has passed validation.
             Some(member) => {
                 counter.first_poll(None);
+                // The group runs its own; this one would be held for nothing.
+                drop(request);
                 member
             }
             None => {
@@ -179,14 +201,14 @@ impl Groups {
     fn join_or_start(
         &self,
         state: &AppState,
-        key: Key,
+        key: &Key,
         request: Request,
         start: i64,
         counter: &mut StreamedOperation,
     ) -> Member {
         let mut groups = self.lock();
         // Another subscriber may have started the group while this one read where "now" is.
-        if let Some(member) = groups.get(&key).and_then(Weak::upgrade).and_then(member_of) {
+        if let Some(member) = groups.get(key).and_then(Weak::upgrade).and_then(member_of) {
             counter.first_poll(None);
             return member;
         }
@@ -209,7 +231,7 @@ impl Groups {
             task: task.abort_handle(),
         });
         groups.retain(|_, group| group.strong_count() > 0);
-        groups.insert(key, Arc::downgrade(&group));
+        groups.insert(key.clone(), Arc::downgrade(&group));
         Member {
             _group: group,
             receiver,

@@ -249,7 +249,8 @@ pub struct Config {
     pub ws_max_connections: usize,
 
     /// The most operations (subscriptions and queries) one WebSocket connection runs at once;
-    /// one more gets an `error` message with the code TOO_MANY_SUBSCRIPTIONS.
+    /// one more gets an `error` message with the code TOO_MANY_SUBSCRIPTIONS. Their query texts
+    /// and variables may hold 1 MiB together (OPERATIONS_TOO_LARGE past it).
     #[arg(
         long,
         env = "WS_MAX_SUBSCRIPTIONS",

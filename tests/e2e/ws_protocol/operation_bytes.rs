@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::EVENTS;
 use crate::support::ws::{LEGACY, TRANSPORT, WAIT, WsClient};
-use crate::support::{Backend, TestApp, spawn_app, vendor_example};
+use crate::support::{Backend, TestApp, spawn_binary_with, vendor_example};
 
 on_every_store!(an_operation_past_the_connections_budget_is_refused_and_the_others_go_on);
 
@@ -21,7 +21,7 @@ const SETTLE: std::time::Duration = std::time::Duration::from_millis(300);
 async fn an_operation_past_the_connections_budget_is_refused_and_the_others_go_on(
     backend: Backend,
 ) {
-    let app = spawn_app(backend).await;
+    let app = spawn_binary_with(backend, &[]).await;
     // A different event each time: the same one again would be a duplicate, and not delivered.
     for (protocol, kind) in [(TRANSPORT, "inbound-message"), (LEGACY, "unsubscribe")] {
         refused_past_the_budget(&app, protocol, kind).await;

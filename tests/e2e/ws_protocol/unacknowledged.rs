@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::READER;
 use crate::support::ws::{TRANSPORT, WsClient};
-use crate::support::{Backend, TestApp, spawn_app_with};
+use crate::support::{Backend, TestApp, spawn_binary_with};
 
 on_every_store!(
     unacknowledged_connections_past_the_limit_of_an_address_are_refused_with_429,
@@ -39,7 +39,7 @@ async fn unacknowledged_connections_past_the_limit_of_an_address_are_refused_wit
         "--ws-init-timeout",
         "4500ms",
     ];
-    let app = spawn_app_with(backend, &flags).await;
+    let app = spawn_binary_with(backend, &flags).await;
     let first = WsClient::connect(&app, TRANSPORT, None).await;
     let second = WsClient::connect(&app, TRANSPORT, None).await;
 
@@ -96,7 +96,7 @@ async fn clients_that_never_initialise_run_into_the_failure_limit(backend: Backe
         "--auth-failure-limit",
         "2",
     ];
-    let app = spawn_app_with(backend, &flags).await;
+    let app = spawn_binary_with(backend, &flags).await;
     for failures in 1..=2 {
         let mut idle = WsClient::connect(&app, TRANSPORT, None).await;
         let (code, _) = idle.expect_close().await;

@@ -21,6 +21,7 @@ mod graphql_contract;
 mod graphql_dashboard;
 mod graphql_http_status;
 mod group_commit;
+mod hostile_clients;
 mod hostile_graphql;
 mod idle_connections;
 mod log_reads;

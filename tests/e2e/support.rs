@@ -1,6 +1,7 @@
 //! The harness: `spawn_app` starts the service on a fresh database and returns a typed client.
 
 mod database;
+pub mod hostile;
 pub mod process;
 mod proxy;
 mod snapshot;

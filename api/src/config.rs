@@ -11,9 +11,9 @@ pub(crate) mod values;
 
 use values::{parse_duration, parse_origin, parse_period, parse_public_url};
 
+use crate::domain::phone::parse_region;
 use crate::graphql::{ApiKey, Limits};
 use crate::logging::LogFormat;
-use crate::phone::parse_region;
 use crate::simulate::SimulateArgs;
 use crate::webhooks::WebhookToken;
 

@@ -26,10 +26,10 @@ use phonenumber::country::Id;
 use serde::Deserialize;
 
 use crate::config::Config;
-use crate::phone::PhoneNormalizer;
+use crate::domain::category::Keywords;
+use crate::domain::payload::Normalizer;
+use crate::domain::phone::PhoneNormalizer;
 use crate::store::{Store, StoreError};
-use crate::webhooks::category::Keywords;
-use crate::webhooks::payload::Normalizer;
 
 /// The region of a store that was given none.
 pub const DEFAULT_REGION: Id = Id::US;

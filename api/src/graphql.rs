@@ -36,9 +36,9 @@ pub use subscription::Subscription;
 pub use ws::WebSockets;
 
 use crate::AppState;
+use crate::domain::payload::Normalizer;
 use crate::store::Store;
 use crate::stream::Hub;
-use crate::webhooks::payload::Normalizer;
 use loaders::StoreLoader;
 
 pub type ApiSchema = Schema<Query, EmptyMutation, Subscription>;

@@ -7,9 +7,11 @@
 //!
 //! - [`config`]: the command line and environment.
 //! - [`derivation`]: the settings that decide what is derived from the log, kept in the store.
-//! - [`webhooks`]: `POST /webhooks/mobiniti/{kind}`: token, body cap, lenient JSON, one payload
-//!   module per Mobiniti kind ([`webhooks::payload`]), dedupe keys.
-//! - [`phone`]: phone numbers to E.164.
+//! - [`domain`]: Mobiniti's model, below everything else: the kinds, lenient JSON, one payload
+//!   module per kind ([`domain::payload`]), phone numbers to E.164 ([`domain::phone`]),
+//!   categories, dedupe keys. No HTTP, SQL or GraphQL.
+//! - [`webhooks`]: `POST /webhooks/mobiniti/{kind}`, the HTTP edge only: token, body cap, the
+//!   answers, the OpenAPI document.
 //! - [`store`]: the event log ([`store::Store::append`]), the projections derived from it, the
 //!   quarantine, and `rebuild`.
 //! - [`graphql`]: the GraphQL API over the store, over HTTP and WebSocket.
@@ -28,13 +30,13 @@ mod body;
 pub mod config;
 mod dashboard;
 pub mod derivation;
+pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod health;
 pub mod logging;
 pub mod metrics;
 pub mod origins;
-pub mod phone;
 mod quarantine_replay;
 mod rebuild;
 mod serve;
@@ -63,8 +65,8 @@ pub use rebuild::rebuild;
 pub use settings::{change_settings, show_settings};
 
 use config::Config;
+use domain::payload::Normalizer;
 use store::Store;
-use webhooks::payload::Normalizer;
 use webhooks::{WebhookToken, WebhookTokens};
 
 /// What every request handler can reach.

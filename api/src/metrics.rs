@@ -30,7 +30,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::AppState;
-use crate::webhooks::WebhookKind;
+use crate::domain::kind::WebhookKind;
 
 /// Distinct GraphQL operation names kept as labels; later names count as `other`, so a client
 /// inventing names cannot grow the scrape without bound.

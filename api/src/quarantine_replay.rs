@@ -5,8 +5,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::Config;
 use crate::derivation;
+use crate::domain::kind::WebhookKind;
 use crate::store::StillRefused;
-use crate::webhooks::{self, WebhookKind};
+use crate::webhooks;
 
 pub async fn replay_quarantine(config: &Config) -> anyhow::Result<()> {
     let store = crate::open_store(config).await?;

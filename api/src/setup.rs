@@ -2,7 +2,8 @@
 
 use std::io::{self, Write};
 
-use crate::webhooks::{self, WebhookKind, WebhookToken};
+use crate::domain::kind::WebhookKind;
+use crate::webhooks::{self, WebhookToken};
 
 /// Writes the webhook URLs, grouped by the Mobiniti settings page that holds them.
 pub fn write_webhook_urls(

@@ -8,12 +8,8 @@
 //! ([`crate::auth_guard`]).
 
 mod auth;
-pub mod category;
-pub mod dedupe;
 mod error;
-mod kind;
 mod openapi;
-pub mod payload;
 mod receive;
 
 use axum::Router;
@@ -21,10 +17,10 @@ use axum::routing::{get, post};
 
 pub use auth::{WebhookToken, WebhookTokens};
 pub use error::WebhookError;
-pub use kind::WebhookKind;
 pub use receive::{Receipt, to_event};
 
 use crate::AppState;
+use crate::domain::kind::WebhookKind;
 
 /// The path of a kind's webhook, relative to the service's base URL.
 pub fn path(kind: WebhookKind) -> String {

@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use api::config::Cli;
-use api::webhooks::payload::{self, Normalizer};
-use api::webhooks::{WebhookKind, dedupe};
+use api::domain::dedupe;
+use api::domain::kind::WebhookKind;
+use api::domain::payload::{self, Normalizer};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};

@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|body: &[u8]| {
-    let _ = api::webhooks::payload::read_json(body);
+    let _ = api::domain::payload::read_json(body);
 });

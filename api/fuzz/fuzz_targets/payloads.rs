@@ -2,10 +2,11 @@
 //! gets the same dedupe key and the same event every time it is read.
 #![no_main]
 
-use api::phone::PhoneNormalizer;
-use api::webhooks::category::Keywords;
-use api::webhooks::payload::{self, Normalizer};
-use api::webhooks::{WebhookKind, dedupe};
+use api::domain::category::Keywords;
+use api::domain::dedupe;
+use api::domain::kind::WebhookKind;
+use api::domain::payload::{self, Normalizer};
+use api::domain::phone::PhoneNormalizer;
 use libfuzzer_sys::fuzz_target;
 
 const KINDS: [&str; 6] = [

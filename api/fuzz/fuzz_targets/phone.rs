@@ -2,7 +2,7 @@
 //! itself, so one number always lands on one contact.
 #![no_main]
 
-use api::phone::PhoneNormalizer;
+use api::domain::phone::PhoneNormalizer;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|raw: &str| {

@@ -5,9 +5,9 @@ use std::net::SocketAddr;
 
 use super::{Config, MAX_WEBHOOK_TOKENS};
 use crate::derivation::Derivation;
+use crate::domain::payload::Normalizer;
 use crate::graphql::{Limits, ws};
 use crate::store::StoreOptions;
-use crate::webhooks::payload::Normalizer;
 
 impl Config {
     /// What clap cannot check by itself. `num_args` would count only the values written apart

@@ -23,9 +23,9 @@ use super::types::{
     Message, MessageFilter,
 };
 use super::{loader, loaders, operation, state};
+use crate::domain::kind::WebhookKind;
 use crate::store::EventColumns;
 use crate::stream::{self, Slice};
-use crate::webhooks::WebhookKind;
 
 #[derive(Debug)]
 pub struct Subscription;

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reqwest::Url;
 
 use super::sender::{Answer, Delivery};
-use crate::webhooks::WebhookKind;
+use crate::domain::kind::WebhookKind;
 
 /// How often a progress line is written when standard error is not a terminal.
 const LINE_EVERY: Duration = Duration::from_secs(2);

@@ -17,7 +17,8 @@ use tokio::task::JoinSet;
 use tokio::time::MissedTickBehavior;
 
 use super::traffic::Webhook;
-use crate::webhooks::{WebhookKind, WebhookToken};
+use crate::domain::kind::WebhookKind;
+use crate::webhooks::WebhookToken;
 
 /// Requests in flight at once.
 const CONCURRENCY: usize = 8;

@@ -25,7 +25,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
-use crate::webhooks::WebhookKind;
+use crate::domain::kind::WebhookKind;
 use payloads::{Outcome, Send};
 use people::Person;
 use texts::{CAMPAIGNS, HELPS, REPLIES, STOPS};

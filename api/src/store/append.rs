@@ -21,8 +21,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Store, StoreError, projections, refusal};
-use crate::webhooks::WebhookKind;
-use crate::webhooks::payload::EventData;
+use crate::domain::kind::WebhookKind;
+use crate::domain::payload::EventData;
 
 /// A delivery that passed validation, ready to be appended.
 #[derive(Debug, Clone)]
@@ -294,10 +294,11 @@ pub(crate) mod tests {
     use uuid::Uuid;
 
     use super::NewEvent;
-    use crate::phone::PhoneNormalizer;
-    use crate::webhooks::category::Keywords;
-    use crate::webhooks::payload::{self, Normalizer};
-    use crate::webhooks::{WebhookKind, dedupe};
+    use crate::domain::category::Keywords;
+    use crate::domain::dedupe;
+    use crate::domain::kind::WebhookKind;
+    use crate::domain::payload::{self, Normalizer};
+    use crate::domain::phone::PhoneNormalizer;
 
     /// The `n`th inbound text of one contact, ready to append.
     pub(crate) fn inbound(n: usize) -> NewEvent {

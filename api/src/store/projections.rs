@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
-use crate::webhooks::payload::EventData;
+use crate::domain::payload::EventData;
 
 /// Rows per multi-row statement: under SQLite's 32,766 bound parameters for the widest table,
 /// and few enough that one statement's text stays small.

@@ -6,8 +6,8 @@ use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
 use super::{Store, StoreError, version};
-use crate::webhooks::WebhookKind;
-use crate::webhooks::payload::nul;
+use crate::domain::kind::WebhookKind;
+use crate::domain::payload::nul;
 
 /// A rejected delivery, kept whole.
 #[derive(Debug, Clone)]

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::append::{Written, append_in, lock_head};
 use super::{NewEvent, Store, StoreError, refusal};
-use crate::webhooks::payload::nul;
+use crate::domain::payload::nul;
 
 /// Quarantined deliveries per transaction.
 const PAGE: u64 = 500;

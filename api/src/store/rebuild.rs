@@ -15,8 +15,8 @@ use uuid::Uuid;
 mod indexes;
 
 use super::{Store, StoreError, append::lock_head, projections};
-use crate::webhooks::WebhookKind;
-use crate::webhooks::payload::{self, EventData, Normalizer};
+use crate::domain::kind::WebhookKind;
+use crate::domain::payload::{self, EventData, Normalizer};
 
 /// Events read per query.
 const PAGE: u64 = 1_000;

@@ -7,7 +7,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::payload::Invalid;
+use crate::domain::payload::Invalid;
 use crate::error::{error_response, log_chain};
 use crate::store::StoreError;
 

@@ -8,10 +8,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::payload::{self, Normalizer, PayloadError};
-use super::{WebhookError, WebhookKind, dedupe};
+use super::WebhookError;
 use crate::AppState;
 use crate::body::{BodyError, DRAIN_BYTES, read_limited};
+use crate::domain::dedupe;
+use crate::domain::kind::WebhookKind;
+use crate::domain::payload::{self, Normalizer, PayloadError};
 use crate::error::ErrorBody;
 use crate::metrics::WebhookOutcome;
 use crate::store::{AppendError, NewEvent, Quarantined};

@@ -4,13 +4,13 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::events;
 
 use super::{Contact, normalized_phone, single_order};
+use crate::domain::kind::WebhookKind;
 use crate::graphql::connection::{Connection, counter};
 use crate::graphql::errors::ReadResultExt;
 use crate::graphql::loaders::ContactId;
 use crate::graphql::scalars::{DateTime, Position};
 use crate::graphql::{loader, prefetch, store};
 use crate::store::{self as db};
-use crate::webhooks::WebhookKind;
 
 mod payload;
 

@@ -4,13 +4,13 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::messages;
 
 use super::{Contact, DeliveryStatus, normalized_phone, single_order};
+use crate::domain::category::Category;
 use crate::graphql::connection::{Connection, counter};
 use crate::graphql::errors::ReadResultExt;
 use crate::graphql::loaders::{ContactId, ContactPhone, StatusesOfMessage};
 use crate::graphql::scalars::{DateTime, Position};
 use crate::graphql::{loader, prefetch, store};
 use crate::store::{self as db};
-use crate::webhooks::category::Category;
 
 #[derive(Debug, Clone)]
 pub struct Message(pub messages::Model);

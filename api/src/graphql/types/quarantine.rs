@@ -5,12 +5,12 @@ use entity::quarantine;
 
 use super::event::kind_names;
 use super::{EventKind, single_order};
+use crate::domain::kind::WebhookKind;
 use crate::graphql::connection::{Connection, counter};
 use crate::graphql::errors::ReadResultExt;
 use crate::graphql::scalars::DateTime;
 use crate::graphql::store;
 use crate::store::{self as db};
-use crate::webhooks::WebhookKind;
 
 #[derive(Debug, Clone)]
 pub struct QuarantinedDelivery(pub quarantine::Model);

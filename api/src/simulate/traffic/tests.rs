@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::TimeZone;
 
 use super::*;
-use crate::phone::PhoneNormalizer;
-use crate::webhooks::category::{Category, Keywords};
-use crate::webhooks::payload::{EventData, Normalizer};
+use crate::domain::category::{Category, Keywords};
+use crate::domain::payload::{EventData, Normalizer};
+use crate::domain::phone::PhoneNormalizer;
 use crate::webhooks::to_event;
 
 fn plan(seed: u64, contacts: usize) -> Plan {

@@ -20,7 +20,7 @@ use sea_orm::{
 };
 
 use super::{chunks, totals};
-use crate::webhooks::payload::ContactUpdate;
+use crate::domain::payload::ContactUpdate;
 
 /// The updates of a batch, in position order, applied to the stored contacts when written.
 #[derive(Debug, Default)]

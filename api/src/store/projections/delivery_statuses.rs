@@ -26,7 +26,7 @@ use sea_orm::{
 };
 
 use super::chunks;
-use crate::webhooks::payload::{DeliveryReport, StatusGroup};
+use crate::domain::payload::{DeliveryReport, StatusGroup};
 
 /// The winning row of each id in a batch; merged with the stored rows when written.
 #[derive(Debug, Default)]
@@ -165,7 +165,7 @@ fn rank(row: &delivery_statuses::Model) -> Rank<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::webhooks::payload::OutboundMessage;
+    use crate::domain::payload::OutboundMessage;
 
     fn group(code: &str, success: bool, recipients: &[&str]) -> StatusGroup {
         StatusGroup {

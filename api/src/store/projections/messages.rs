@@ -9,7 +9,7 @@ use sea_orm::{ActiveValue, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait
 use uuid::Uuid;
 
 use super::chunks;
-use crate::webhooks::payload::{InboundMessage, OutboundMessage};
+use crate::domain::payload::{InboundMessage, OutboundMessage};
 
 pub const INBOUND: &str = "inbound";
 pub const OUTBOUND: &str = "outbound";

@@ -6,7 +6,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use uuid::Uuid;
 
 use super::chunks;
-use crate::webhooks::payload::Rejection;
+use crate::domain::payload::Rejection;
 
 #[derive(Debug, Default)]
 pub struct Changes {

@@ -4,8 +4,8 @@
 //! object's keys its own way, and `serde_json` (built without `preserve_order`) sorts them on
 //! either store. The raw body, kept byte for byte, still has it. It is read here into
 //! async-graphql's own value, whose objects keep their order, the way ingest reads it (leniently,
-//! as `webhooks::payload::read_json` does: Mobiniti's examples end objects with a trailing
-//! comma) and with U+0000 replaced as in the stored payload (`webhooks::payload::nul`), so the
+//! as `domain::payload::read_json` does: Mobiniti's examples end objects with a trailing
+//! comma) and with U+0000 replaced as in the stored payload (`domain::payload::nul`), so the
 //! content is the stored payload's on both stores and only the order differs.
 //!
 //! Reading the body costs about what decoding the stored column does, less than the copy and
@@ -20,7 +20,7 @@ use async_graphql::registry::Registry;
 use async_graphql::{ContextSelectionSet, Json, Name, OutputType, Positioned, ServerResult, Value};
 use entity::events;
 
-use crate::webhooks::payload::nul;
+use crate::domain::payload::nul;
 
 /// An event's `payload`, the `JSON` scalar: read from the body only once the field resolves,
 /// and handed over as read (async-graphql's `Json` would copy the value once more).

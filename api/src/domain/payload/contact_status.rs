@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{ContactUpdate, Invalid, PayloadError, typed};
-use crate::phone::PhoneNormalizer;
+use crate::domain::phone::PhoneNormalizer;
 
 #[derive(Deserialize)]
 struct Fields {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Invalid, PayloadError, fields, fields::Text, phone, sender, typed};
-use crate::phone::PhoneNormalizer;
+use crate::domain::phone::PhoneNormalizer;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryReport {

@@ -12,18 +12,6 @@ pub enum WebhookKind {
     Rejection,
 }
 
-/// In the OpenAPI document: the names in `/webhooks/mobiniti/{kind}`.
-impl utoipa::PartialSchema for WebhookKind {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .enum_values(Some(Self::ALL.map(Self::as_str)))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for WebhookKind {}
-
 impl WebhookKind {
     pub const ALL: [WebhookKind; 6] = [
         Self::InboundMessage,

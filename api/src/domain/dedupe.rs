@@ -7,7 +7,7 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::WebhookKind;
+use crate::domain::kind::WebhookKind;
 
 /// `{kind}:{sha256 hex}`: readable by kind, fixed length for the unique index.
 pub fn key(kind: WebhookKind, json: &Value, natural: Option<&[String]>) -> String {

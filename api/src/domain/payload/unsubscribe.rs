@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::{ContactUpdate, PayloadError};
-use crate::phone::PhoneNormalizer;
+use crate::domain::phone::PhoneNormalizer;
 
 pub fn parse(json: &Value, phones: &PhoneNormalizer) -> Result<ContactUpdate, PayloadError> {
     ContactUpdate::parse(json, phones)

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{ContactUpdate, Normalizer, PayloadError, fields, fields::Text, typed};
-use crate::webhooks::category::Category;
+use crate::domain::category::Category;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboundMessage {

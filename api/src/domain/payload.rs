@@ -26,9 +26,9 @@ pub use delivery_report::{DeliveryReport, OutboundMessage, StatusGroup};
 pub use inbound_message::InboundMessage;
 pub use rejection::Rejection;
 
-use super::WebhookKind;
-use super::category::Keywords;
-use crate::phone::PhoneNormalizer;
+use crate::domain::category::Keywords;
+use crate::domain::kind::WebhookKind;
+use crate::domain::phone::PhoneNormalizer;
 
 /// The account's rules for reading payloads: the same at ingest and on rebuild.
 #[derive(Debug, Clone)]

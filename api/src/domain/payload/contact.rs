@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Invalid, PayloadError, fields, fields::present, phone, typed};
-use crate::phone::PhoneNormalizer;
+use crate::domain::phone::PhoneNormalizer;
 
 /// What an event says about a contact. `None` means the payload did not mention the field and
 /// the contact's stored value stands; `Some(None)` means it was sent as `null`.

@@ -47,12 +47,16 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::error::error_response;
+use crate::logging::Throttle;
 pub use limiter::Client;
 use limiter::{CAPACITY, Failures};
 
 /// The routes behind this middleware that check no credential, passed through unlimited: the
 /// webhook route's OpenAPI document and GraphiQL's files, the same for everyone.
 const PUBLIC: [&str; 2] = ["/openapi.json", "/graphql/assets/{file}"];
+
+/// The 429s of a flood would be a line each.
+static REFUSALS_LOGGED: Throttle = Throttle::new();
 
 /// `error.code` of a webhook answered 429 here.
 pub const WEBHOOK_CODE: &str = "too_many_failed_authentications";
@@ -216,7 +220,14 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         && !carries_valid_credential(&state, surface, &request)
     {
         guard.0.limited.fetch_add(1, Ordering::Relaxed);
-        tracing::warn!(%client, "too many failed authentications; a failing attempt answered 429");
+        if let Some(held_back) = REFUSALS_LOGGED.allow() {
+            tracing::warn!(
+                %client,
+                held_back,
+                "too many failed authentications; a failing attempt answered 429 (one such line \
+                 per 10 s; held_back counts those not written)"
+            );
+        }
         return too_many(surface, wait);
     }
     let response = next.run(request).await;

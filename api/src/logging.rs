@@ -4,12 +4,16 @@
 //! Nothing here sees a secret: the request span names the path only (webhook URLs carry their
 //! token in the query string), and no handler logs a header, a key or a message's text.
 
+mod throttle;
+
 use std::io::IsTerminal;
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue};
 use tower_http::request_id::{MakeRequestId, RequestId};
 use tracing_subscriber::EnvFilter;
+
+pub use throttle::Throttle;
 
 /// The header a request id travels in, both ways.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

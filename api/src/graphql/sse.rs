@@ -110,10 +110,14 @@ fn open(state: AppState, scope: Scope, params: Params) -> Response {
     };
     let Some(slot) = state.websockets.slot() else {
         let max = state.websockets.settings().max_connections;
-        tracing::warn!(
-            code = TOO_MANY_CONNECTIONS,
-            "GraphQL over SSE refused: {max} connections are open"
-        );
+        if let Some(held_back) = super::ws::REFUSALS_LOGGED.allow() {
+            tracing::warn!(
+                code = TOO_MANY_CONNECTIONS,
+                held_back,
+                "GraphQL over SSE refused: {max} connections are open (one such line per 10 s, \
+                 WebSocket refusals included; held_back counts those not written)"
+            );
+        }
         return refuse(
             Media::Json,
             StatusCode::SERVICE_UNAVAILABLE,

@@ -41,9 +41,13 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use crate::AppState;
 use crate::auth_guard::LateFailure;
 use crate::error::error_response;
+use crate::logging::Throttle;
 use crate::stream::Hub;
 use message::{ClientMessage, Invalid, ServerMessage};
 use pending::Pending;
+
+/// Refusals for capacity come in floods; one line each would fill the disk.
+pub(super) static REFUSALS_LOGGED: Throttle = Throttle::new();
 
 /// The largest message a client may send: a query is at most `--graphql-max-query-bytes`, and
 /// its variables come on top, as with a POST body.
@@ -207,7 +211,14 @@ impl IntoResponse for UpgradeError {
             Self::NotAnUpgrade(rejection) => (rejection.status(), "not_a_websocket_upgrade"),
         };
         if let Self::TooManyConnections(_) | Self::TooManyPending { .. } = self {
-            tracing::warn!(code, "WebSocket upgrade refused: {self}");
+            if let Some(held_back) = REFUSALS_LOGGED.allow() {
+                tracing::warn!(
+                    code,
+                    held_back,
+                    "WebSocket upgrade refused: {self} (one such line per 10 s; held_back counts \
+                     those not written)"
+                );
+            }
         } else {
             tracing::debug!(code, "WebSocket upgrade refused: {self}");
         }

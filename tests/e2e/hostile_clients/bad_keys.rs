@@ -44,7 +44,9 @@ async fn a_flood_of_wrong_keys_in_connection_init_is_limited_while_the_right_key
     let db = TestDb::create(backend).await;
     let limit = LIMIT.to_string();
     let flags = ["--api-key", KEY, "--auth-failure-limit", &limit];
-    let service = ServiceProcess::start_with(&db.url, &flags).await;
+    let log = tempfile::NamedTempFile::new().expect("a log file");
+    let log_file = log.reopen().expect("the log file");
+    let service = ServiceProcess::start_logging(&db.url, &flags, Some(log_file)).await;
     let address = service.address;
     let warmed_up = warm_up(address).await;
     let before = service.rss_bytes();
@@ -136,6 +138,14 @@ async fn a_flood_of_wrong_keys_in_connection_init_is_limited_while_the_right_key
         during < before + MEMORY_BOUND,
         "RSS grew by {:.1} MiB",
         mib(during.saturating_sub(before))
+    );
+
+    // Thousands of refusals, a handful of lines: a flood must not fill the disk.
+    let logged = std::fs::read_to_string(log.path()).expect("the log");
+    let lines = logged.matches("answered 429").count();
+    assert!(
+        (1..=2).contains(&lines),
+        "{lines} lines for {limited} refusals in {ATTACK:?}"
     );
 
     // After the flood: the right key's upgrade is still taken, one without a key still refused.

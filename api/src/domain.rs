@@ -1,5 +1,6 @@
 //! Mobiniti's model: the six kinds of webhook, their payloads read and normalized, phone numbers
-//! in E.164, inbound-text categories and dedupe keys.
+//! in E.164, inbound-text categories, dedupe keys, and the event a raw body becomes
+//! ([`event::from_body`]) or why it cannot ([`event::Unreadable`]).
 //!
 //! The lowest layer: it imports nothing else of this crate (only `crate::domain::…`), and knows
 //! no HTTP, SQL or GraphQL, so the edges, the store and the commands all build on it and it
@@ -11,9 +12,11 @@
 //! - A phone number's normalization normalizes to itself: one number lands on one contact.
 //! - A dedupe key depends only on the kind and the content delivered, never on when or at random.
 //! - U+0000 never reaches a stored payload or a projection; the raw body keeps it.
+//! - A body that cannot become an event is given back whole, so that the quarantine keeps it.
 
 pub mod category;
 pub mod dedupe;
+pub mod event;
 pub mod kind;
 pub mod payload;
 pub mod phone;

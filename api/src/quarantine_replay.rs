@@ -5,9 +5,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::Config;
 use crate::derivation;
+use crate::domain::event::{self, Unreadable};
 use crate::domain::kind::WebhookKind;
 use crate::store::StillRefused;
-use crate::webhooks;
+use crate::webhooks::WebhookError;
 
 pub async fn replay_quarantine(config: &Config) -> anyhow::Result<()> {
     let store = crate::open_store(config).await?;
@@ -27,10 +28,14 @@ pub async fn replay_quarantine(config: &Config) -> anyhow::Result<()> {
                 error_message: format!("`{}` is not a kind this version knows", row.kind),
             });
         };
-        webhooks::to_event(kind, row.id, row.received_at, row.raw_body, &normalizer).map_err(
-            |(refusal, _)| StillRefused {
-                error_code: refusal.code(),
-                error_message: refusal.to_string(),
+        event::from_body(kind, row.id, row.received_at, row.raw_body, &normalizer).map_err(
+            |Unreadable { reason, .. }| {
+                // Kept with the code and message the webhook would answer today.
+                let refusal = WebhookError::unreadable(kind, reason);
+                StillRefused {
+                    error_code: refusal.code(),
+                    error_message: refusal.to_string(),
+                }
             },
         )
     };

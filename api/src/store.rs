@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use tokio::sync::Notify;
 
-pub use append::{Appended, NOTIFY_CHANNEL, NewEvent};
+pub use append::{Appended, NOTIFY_CHANNEL};
 pub use connect::{StoreOptions, redact_password};
 pub use group_commit::{AppendError, BatchSettings, GroupCommit};
 pub use page::{Page, PageError, PageRequest};

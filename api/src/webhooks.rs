@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 
 pub use auth::{WebhookToken, WebhookTokens};
 pub use error::WebhookError;
-pub use receive::{Receipt, to_event};
+pub use receive::Receipt;
 
 use crate::AppState;
 use crate::domain::kind::WebhookKind;

@@ -17,24 +17,10 @@ use sea_orm::{
     QueryFilter, QuerySelect, TransactionTrait,
 };
 use sea_orm::{DbBackend, Statement};
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Store, StoreError, projections, refusal};
-use crate::domain::kind::WebhookKind;
-use crate::domain::payload::EventData;
-
-/// A delivery that passed validation, ready to be appended.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    pub id: Uuid,
-    pub kind: WebhookKind,
-    pub dedupe_key: String,
-    pub received_at: DateTime<Utc>,
-    pub raw_body: Vec<u8>,
-    pub payload: Value,
-    pub data: EventData,
-}
+use crate::domain::event::NewEvent;
 
 /// Where a delivery landed in the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,9 +279,9 @@ pub(crate) mod tests {
     use serde_json::json;
     use uuid::Uuid;
 
-    use super::NewEvent;
     use crate::domain::category::Keywords;
     use crate::domain::dedupe;
+    use crate::domain::event::NewEvent;
     use crate::domain::kind::WebhookKind;
     use crate::domain::payload::{self, Normalizer};
     use crate::domain::phone::PhoneNormalizer;

@@ -22,7 +22,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::{Appended, NewEvent, Store, StoreError};
+use super::{Appended, Store, StoreError};
+use crate::domain::event::NewEvent;
 use crate::metrics::Metrics;
 
 /// How batches form, each a flag.

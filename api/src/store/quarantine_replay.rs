@@ -17,7 +17,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::append::{Written, append_in, lock_head};
-use super::{NewEvent, Store, StoreError, refusal};
+use super::{Store, StoreError, refusal};
+use crate::domain::event::NewEvent;
 use crate::domain::payload::nul;
 
 /// Quarantined deliveries per transaction.

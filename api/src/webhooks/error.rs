@@ -7,7 +7,8 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::domain::payload::Invalid;
+use crate::domain::kind::WebhookKind;
+use crate::domain::payload::{Invalid, PayloadError};
 use crate::error::{error_response, log_chain};
 use crate::store::StoreError;
 
@@ -70,6 +71,22 @@ impl WebhookError {
         (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
         (StatusCode::SERVICE_UNAVAILABLE, "body_unreadable"),
     ];
+
+    /// The answer to a body that cannot become an event ([`crate::domain::event::Unreadable`]):
+    /// 400 when it is not JSON, 422 when it is not a valid payload of its kind. The same at
+    /// ingest and on `replay-quarantine`, which keeps the code and the message.
+    pub fn unreadable(kind: WebhookKind, reason: PayloadError) -> Self {
+        match reason {
+            PayloadError::NotJson(message) => Self::InvalidJson {
+                kind: kind.as_str(),
+                message,
+            },
+            PayloadError::Invalid(invalid) => Self::InvalidPayload {
+                kind: kind.as_str(),
+                invalid,
+            },
+        }
+    }
 
     pub fn status(&self) -> StatusCode {
         match self {

@@ -11,12 +11,11 @@ use uuid::Uuid;
 use super::WebhookError;
 use crate::AppState;
 use crate::body::{BodyError, DRAIN_BYTES, read_limited};
-use crate::domain::dedupe;
+use crate::domain::event::{self, Unreadable};
 use crate::domain::kind::WebhookKind;
-use crate::domain::payload::{self, Normalizer, PayloadError};
 use crate::error::ErrorBody;
 use crate::metrics::WebhookOutcome;
-use crate::store::{AppendError, NewEvent, Quarantined};
+use crate::store::{AppendError, Quarantined};
 
 /// The answer to an accepted delivery.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -110,9 +109,10 @@ async fn store(
     let raw = read_body(body, headers, state.webhook_body_limit).await?;
     let received_at = Utc::now();
 
-    let event = match to_event(kind, Uuid::now_v7(), received_at, raw, &state.normalizer) {
+    let event = match event::from_body(kind, Uuid::now_v7(), received_at, raw, &state.normalizer) {
         Ok(event) => event,
-        Err((refusal, raw)) => {
+        Err(Unreadable { reason, raw }) => {
+            let refusal = WebhookError::unreadable(kind, reason);
             let code = refusal.code();
             let kept = Kept {
                 kind,
@@ -186,50 +186,6 @@ impl Kept<'_> {
             Ok(_) => refusal,
             Err(err) => err.into(),
         }
-    }
-}
-
-/// Reads a delivery's body into the event it becomes, as `id`; or says why it cannot, and gives
-/// the body back for the quarantine. The same at ingest and on `replay-quarantine`.
-pub fn to_event(
-    kind: WebhookKind,
-    id: Uuid,
-    received_at: DateTime<Utc>,
-    raw: Vec<u8>,
-    normalizer: &Normalizer,
-) -> Result<NewEvent, (WebhookError, Vec<u8>)> {
-    let parsed = payload::read_json(&raw).and_then(|json| {
-        let kept = payload::nul::replaced(&json);
-        let data = payload::parse(kind, kept.as_ref().unwrap_or(&json), normalizer)?;
-        // Keyed on the content as delivered, so a body with U+0000 is not a duplicate of one
-        // that spelled U+FFFD.
-        let dedupe_key = dedupe::key(kind, &json, data.natural_key().as_deref());
-        Ok((kept.unwrap_or(json), data, dedupe_key))
-    });
-    match parsed {
-        Ok((payload, data, dedupe_key)) => Ok(NewEvent {
-            id,
-            kind,
-            dedupe_key,
-            received_at,
-            raw_body: raw,
-            payload,
-            data,
-        }),
-        Err(PayloadError::NotJson(message)) => Err((
-            WebhookError::InvalidJson {
-                kind: kind.as_str(),
-                message,
-            },
-            raw,
-        )),
-        Err(PayloadError::Invalid(invalid)) => Err((
-            WebhookError::InvalidPayload {
-                kind: kind.as_str(),
-                invalid,
-            },
-            raw,
-        )),
     }
 }
 

@@ -7,9 +7,9 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::domain::category::{Category, Keywords};
+use crate::domain::event::{NewEvent, from_body};
 use crate::domain::payload::{EventData, Normalizer};
 use crate::domain::phone::PhoneNormalizer;
-use crate::webhooks::to_event;
 
 fn plan(seed: u64, contacts: usize) -> Plan {
     Plan {
@@ -24,13 +24,13 @@ fn plan(seed: u64, contacts: usize) -> Plan {
     }
 }
 
-fn read(webhook: &Webhook) -> crate::store::NewEvent {
+fn read(webhook: &Webhook) -> NewEvent {
     let normalizer = Normalizer {
         phones: PhoneNormalizer::new(phonenumber::country::Id::US),
         keywords: Keywords::default(),
     };
     let id = uuid::Uuid::nil();
-    match to_event(
+    match from_body(
         webhook.kind,
         id,
         Utc::now(),
@@ -38,7 +38,7 @@ fn read(webhook: &Webhook) -> crate::store::NewEvent {
         &normalizer,
     ) {
         Ok(event) => event,
-        Err((err, _)) => panic!("{} refused: {err}\n{}", webhook.kind, webhook.body),
+        Err(err) => panic!("{} refused: {err}\n{}", webhook.kind, webhook.body),
     }
 }
 

@@ -5,6 +5,7 @@
 #[macro_use]
 mod support;
 
+mod architecture;
 mod auth_abuse;
 mod cli;
 mod crash;

@@ -206,7 +206,7 @@ fn service_config(url: &str, args: &Args) -> anyhow::Result<api::config::Config>
     if args.no_answer_cache {
         flags.extend(["--graphql-cache-mib", "0"]);
     }
-    let cli = api::config::Cli::try_parse_from(std::iter::once("mobiniti-events").chain(flags))
+    let cli = api::cli::Cli::try_parse_from(std::iter::once("mobiniti-events").chain(flags))
         .context("the service's flags")?;
     Ok(cli.config)
 }

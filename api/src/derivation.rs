@@ -25,7 +25,6 @@ use std::fmt;
 use phonenumber::country::Id;
 use serde::Deserialize;
 
-use crate::config::Config;
 use crate::domain::category::Keywords;
 use crate::domain::payload::Normalizer;
 use crate::domain::phone::PhoneNormalizer;
@@ -44,6 +43,14 @@ pub struct Derivation {
     pub keywords: Vec<String>,
 }
 
+/// The derivation settings given on the command line or in the environment (`--default-region`,
+/// `--keywords`); `None` for those not given, which the store's then decide.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Given {
+    pub default_region: Option<phonenumber::country::Id>,
+    pub keywords: Option<Vec<String>>,
+}
+
 impl Derivation {
     pub fn new(default_region: Id, keywords: &[String]) -> Self {
         Self {
@@ -52,12 +59,12 @@ impl Derivation {
         }
     }
 
-    /// The values given to `config`, the defaults for those not given: what the first process
+    /// The values given, the defaults for those not given: what the first process
     /// on a store keeps.
-    pub fn given_or_default(config: &Config) -> Self {
+    pub fn given_or_default(given: &Given) -> Self {
         Self::new(
-            config.default_region.unwrap_or(DEFAULT_REGION),
-            config.keywords.as_deref().unwrap_or_default(),
+            given.default_region.unwrap_or(DEFAULT_REGION),
+            given.keywords.as_deref().unwrap_or_default(),
         )
     }
 
@@ -202,14 +209,14 @@ pub struct InForce {
 
 /// The store's derivation settings (keeping those given, or the defaults, if it has none
 /// yet), refused when a value given differs from them.
-pub async fn in_force(config: &Config, store: &Store) -> Result<InForce, DerivationError> {
-    let candidate = Derivation::given_or_default(config);
+pub async fn in_force(given: &Given, store: &Store) -> Result<InForce, DerivationError> {
+    let candidate = Derivation::given_or_default(given);
     let (stored, created) = store.derivation_or_insert(&candidate.encode()).await?;
     let derivation = Derivation::decode(&stored)?;
-    let differences = differences(config, &derivation);
+    let differences = differences(given, &derivation);
     if !differences.is_empty() {
         return Err(DerivationError::Disagrees {
-            change: change_command(config),
+            change: change_command(given),
             differences,
         });
     }
@@ -245,10 +252,10 @@ impl InForce {
     }
 }
 
-/// The values given to `config` that differ from `stored`.
-fn differences(config: &Config, stored: &Derivation) -> Vec<Difference> {
+/// The values given that differ from `stored`.
+fn differences(given: &Given, stored: &Derivation) -> Vec<Difference> {
     let mut differences = Vec::new();
-    if let Some(region) = config.default_region
+    if let Some(region) = given.default_region
         && region != stored.default_region
     {
         differences.push(Difference {
@@ -257,7 +264,7 @@ fn differences(config: &Config, stored: &Derivation) -> Vec<Difference> {
             stored: stored.default_region.as_ref().to_owned(),
         });
     }
-    if let Some(keywords) = &config.keywords {
+    if let Some(keywords) = &given.keywords {
         let given = fold_keywords(keywords);
         if given != stored.keywords {
             differences.push(Difference {
@@ -270,14 +277,14 @@ fn differences(config: &Config, stored: &Derivation) -> Vec<Difference> {
     differences
 }
 
-/// `settings set` with the values given to `config`.
-fn change_command(config: &Config) -> String {
+/// `settings set` with the values given.
+fn change_command(given: &Given) -> String {
     let mut command = "mobiniti-events settings set".to_owned();
-    if let Some(region) = config.default_region {
+    if let Some(region) = given.default_region {
         command.push_str(" --default-region ");
         command.push_str(region.as_ref());
     }
-    if let Some(keywords) = &config.keywords {
+    if let Some(keywords) = &given.keywords {
         let keywords = fold_keywords(keywords);
         command.push_str(" --keywords ");
         if keywords.is_empty() {
@@ -297,10 +304,10 @@ pub struct Change {
     pub next: InForce,
 }
 
-/// The settings given to `config` become the store's (the stored ones, else the defaults, for
+/// The settings given become the store's (the stored ones, else the defaults, for
 /// those not given), marked as owed a rebuild. `None` when they already are and none is owed.
-pub async fn change(config: &Config, store: &Store) -> Result<Option<Change>, DerivationError> {
-    if config.default_region.is_none() && config.keywords.is_none() {
+pub async fn change(given: &Given, store: &Store) -> Result<Option<Change>, DerivationError> {
+    if given.default_region.is_none() && given.keywords.is_none() {
         return Err(DerivationError::NothingToChange);
     }
     let previous = match store.derivation().await? {
@@ -308,16 +315,16 @@ pub async fn change(config: &Config, store: &Store) -> Result<Option<Change>, De
         Some(stored) => match Derivation::decode(&stored) {
             Ok(previous) => Some(previous),
             // Both given: nothing of the unreadable value is needed.
-            Err(_) if config.default_region.is_some() && config.keywords.is_some() => None,
+            Err(_) if given.default_region.is_some() && given.keywords.is_some() => None,
             Err(err) => return Err(err),
         },
     };
     let next = Derivation {
-        default_region: config
+        default_region: given
             .default_region
             .or(previous.as_ref().map(|previous| previous.default_region))
             .unwrap_or(DEFAULT_REGION),
-        keywords: match (&config.keywords, &previous) {
+        keywords: match (&given.keywords, &previous) {
             (Some(given), _) => fold_keywords(given),
             (None, Some(previous)) => previous.keywords.clone(),
             (None, None) => Vec::new(),

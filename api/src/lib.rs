@@ -5,7 +5,7 @@
 //!
 //! The modules follow the data flow, one direction:
 //!
-//! - [`config`]: the command line and environment.
+//! - [`cli`]: the commands; [`config`]: the flags they take, also read from the environment.
 //! - [`derivation`]: the settings that decide what is derived from the log, kept in the store.
 //! - [`domain`]: Mobiniti's model, below everything else: the kinds, lenient JSON, one payload
 //!   module per kind ([`domain::payload`]), phone numbers to E.164 ([`domain::phone`]),
@@ -27,6 +27,7 @@
 
 pub mod auth_guard;
 mod body;
+pub mod cli;
 pub mod config;
 mod dashboard;
 pub mod derivation;
@@ -167,7 +168,7 @@ pub async fn run(
         None => None,
     };
     let store = open_store(&config).await?;
-    let normalizer = derivation::in_force(&config, &store)
+    let normalizer = derivation::in_force(&config.derivation_given(), &store)
         .await?
         .for_new_events()?
         .normalizer();

@@ -3,7 +3,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use api::config::{Cli, Command, Config, SettingsAction};
+use api::cli::{Cli, Command, SettingsAction};
+use api::config::Config;
 use api::logging::LogFormat;
 
 #[tokio::main]

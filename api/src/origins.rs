@@ -33,7 +33,6 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::AppState;
-use crate::config::values::parse_origin;
 
 /// `extensions.code` of a request whose `Host` is not one the open API answers.
 pub const HOST_NOT_ALLOWED: &str = "HOST_NOT_ALLOWED";
@@ -112,6 +111,38 @@ impl Origins {
         });
         (!allowed).then(|| Refusal::Origin(text.to_owned()))
     }
+}
+
+/// A browser origin, `scheme://host[:port]`, written as browsers send it in `Origin`: scheme
+/// and host in lower case, no default port, no path.
+pub fn parse_origin(text: &str) -> Result<String, String> {
+    const EXAMPLE: &str = "write an origin as https://portal.example.com or http://localhost:5173";
+    let uri: axum::http::Uri = text
+        .trim()
+        .parse()
+        .map_err(|err| format!("not an origin ({err}); {EXAMPLE}"))?;
+    let scheme = match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
+        Some("http") => "http",
+        Some("https") => "https",
+        _ => {
+            return Err(format!(
+                "an origin starts with https:// or http://; {EXAMPLE}"
+            ));
+        }
+    };
+    let Some(host) = uri.host().filter(|host| !host.is_empty()) else {
+        return Err(format!("the origin has no host; {EXAMPLE}"));
+    };
+    if uri.path() != "/" || uri.query().is_some() || text.contains('#') || text.contains('@') {
+        return Err(format!(
+            "an origin has no path, query, fragment or user name; {EXAMPLE}"
+        ));
+    }
+    let host = host.to_ascii_lowercase();
+    Ok(match (scheme, uri.port_u16()) {
+        ("http", Some(80)) | ("https", Some(443)) | (_, None) => format!("{scheme}://{host}"),
+        (_, Some(port)) => format!("{scheme}://{host}:{port}"),
+    })
 }
 
 /// `host[:port]` without its port; an IPv6 literal keeps its brackets.
@@ -211,6 +242,31 @@ mod tests {
             );
         }
         headers
+    }
+
+    #[test]
+    fn origins_are_written_as_browsers_send_them() {
+        assert_eq!(
+            parse_origin("HTTPS://Portal.Example.com:443/"),
+            Ok("https://portal.example.com".to_owned())
+        );
+        assert_eq!(
+            parse_origin("http://localhost:5173"),
+            Ok("http://localhost:5173".to_owned())
+        );
+        assert_eq!(
+            parse_origin("http://[::1]:8080"),
+            Ok("http://[::1]:8080".to_owned())
+        );
+        for wrong in [
+            "localhost:5173",
+            "ftp://a.example",
+            "https://a.example/app",
+            "*",
+            "null",
+        ] {
+            assert!(parse_origin(wrong).is_err(), "{wrong}");
+        }
     }
 
     fn open() -> Origins {

@@ -12,7 +12,7 @@ use crate::webhooks::WebhookError;
 
 pub async fn replay_quarantine(config: &Config) -> anyhow::Result<()> {
     let store = crate::open_store(config).await?;
-    let normalizer = derivation::in_force(config, &store)
+    let normalizer = derivation::in_force(&config.derivation_given(), &store)
         .await?
         .for_new_events()?
         .normalizer();

@@ -12,7 +12,7 @@ use crate::store::Store;
 
 pub async fn rebuild(config: &Config) -> anyhow::Result<()> {
     let store = crate::open_store(config).await?;
-    let settings = derivation::in_force(config, &store).await?;
+    let settings = derivation::in_force(&config.derivation_given(), &store).await?;
     rebuild_with(&store, &settings.derivation).await?;
     // Finishes a `settings set` that stopped before its rebuild committed.
     settings

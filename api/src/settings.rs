@@ -31,7 +31,7 @@ pub async fn show_settings(config: &Config) -> anyhow::Result<()> {
 /// projections with them.
 pub async fn change_settings(config: &Config) -> anyhow::Result<()> {
     let store = crate::open_store(config).await?;
-    let Some(change) = derivation::change(config, &store).await? else {
+    let Some(change) = derivation::change(&config.derivation_given(), &store).await? else {
         let settings = derivation::kept(&store)
             .await?
             .map(|(settings, _)| settings);

@@ -52,13 +52,14 @@ const LAYERS: &[(&str, u8)] = &[
     ("quarantine_replay", 5),
     ("settings", 5),
     ("simulate", 5),
+    ("cli", 5),
 ];
 
 /// The edges (from, to) that break the layering today: each is to be removed, not added to.
 const KNOWN: &[(&str, &str)] = &[
     // Group commit counts its batches in the metrics.
     ("store", "metrics"),
-    // Edges hold their state in the app's `AppState`, and read flags from `config`.
+    // Edges hold their state in the app's `AppState`.
     ("webhooks", "lib"),
     ("graphql", "lib"),
     ("dashboard", "lib"),
@@ -66,13 +67,9 @@ const KNOWN: &[(&str, &str)] = &[
     ("metrics", "lib"),
     ("auth_guard", "lib"),
     ("origins", "lib"),
-    ("origins", "config"),
-    ("derivation", "config"),
     // GraphQL counts into the metrics, which read it back at scrape time.
     ("graphql", "metrics"),
     ("metrics", "graphql"),
-    // The command line holds `simulate`'s arguments.
-    ("config", "simulate"),
 ];
 
 /// One `crate::module` path, where it was written.

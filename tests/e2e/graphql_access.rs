@@ -221,11 +221,8 @@ async fn introspection_can_be_turned_off() {
 
 #[tokio::test]
 async fn an_open_api_is_refused_on_a_public_address() {
-    let config = <api::config::Cli as clap::Parser>::parse_from([
-        "mobiniti-events",
-        "--listen",
-        "0.0.0.0:0",
-    ]);
+    let config =
+        <api::cli::Cli as clap::Parser>::parse_from(["mobiniti-events", "--listen", "0.0.0.0:0"]);
     let address: std::net::SocketAddr = "0.0.0.0:8080".parse().expect("address");
     let refusal = config
         .config
@@ -238,14 +235,14 @@ async fn an_open_api_is_refused_on_a_public_address() {
             .check_exposure("127.0.0.1:8080".parse().expect("address"))
             .is_ok()
     );
-    let keyed = <api::config::Cli as clap::Parser>::parse_from([
+    let keyed = <api::cli::Cli as clap::Parser>::parse_from([
         "mobiniti-events",
         "--api-key",
         "read:reader-key-0123456789",
     ]);
     assert!(keyed.config.check_exposure(address).is_ok());
     let insecure =
-        <api::config::Cli as clap::Parser>::parse_from(["mobiniti-events", "--insecure-open-api"]);
+        <api::cli::Cli as clap::Parser>::parse_from(["mobiniti-events", "--insecure-open-api"]);
     assert!(insecure.config.check_exposure(address).is_ok());
 }
 

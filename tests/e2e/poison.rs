@@ -157,7 +157,7 @@ async fn a_delivery_the_store_refuses_is_quarantined_and_its_batchmates_are_stor
     .exec_without_returning(&db)
     .await
     .expect("quarantine a delivery");
-    let cli = api::config::Cli::try_parse_from(["mobiniti-events", "--database-url", &app.db.url])
+    let cli = api::cli::Cli::try_parse_from(["mobiniti-events", "--database-url", &app.db.url])
         .expect("flags parse");
     api::replay_quarantine(&cli.config).await.expect("replay");
     assert_eq!(events::Entity::find().count(&db).await.expect("count"), 5);

@@ -39,7 +39,7 @@ fn env_number(name: &str, default: u64) -> u64 {
 async fn shuffled_histories_leave_the_same_tables(backend: Backend) {
     let app = spawn_app(backend).await;
     let db = app.store().await;
-    let cli = api::config::Cli::try_parse_from(["mobiniti-events", "--database-url", &app.db.url])
+    let cli = api::cli::Cli::try_parse_from(["mobiniti-events", "--database-url", &app.db.url])
         .expect("flags parse");
     let store = Store::connect(&cli.config.store_options())
         .await

@@ -112,7 +112,7 @@ async fn start(db: TestDb, url: String, flags: &[&str]) -> TestApp {
         args.extend_from_slice(&["--store-timeout", "2s"]);
     }
     args.extend_from_slice(flags);
-    let cli = api::config::Cli::try_parse_from(args).expect("test flags parse");
+    let cli = api::cli::Cli::try_parse_from(args).expect("test flags parse");
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a random port");

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use api::config::Cli;
+use api::cli::Cli;
 use api::domain::dedupe;
 use api::domain::kind::WebhookKind;
 use api::domain::payload::{self, Normalizer};

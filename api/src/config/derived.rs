@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use super::{Config, MAX_WEBHOOK_TOKENS};
-use crate::derivation::Derivation;
+use crate::derivation::{Derivation, Given};
 use crate::domain::payload::Normalizer;
 use crate::graphql::{Limits, ws};
 use crate::store::StoreOptions;
@@ -84,7 +84,15 @@ impl Config {
     /// not given: what a new store keeps. The service's processes derive with what the store
     /// keeps instead (see `crate::derivation`).
     pub fn normalizer(&self) -> Normalizer {
-        Derivation::given_or_default(self).normalizer()
+        Derivation::given_or_default(&self.derivation_given()).normalizer()
+    }
+
+    /// The derivation settings given (`--default-region`, `--keywords`), for `crate::derivation`.
+    pub fn derivation_given(&self) -> Given {
+        Given {
+            default_region: self.default_region,
+            keywords: self.keywords.clone(),
+        }
     }
 
     /// Which pages may reach the GraphQL API (`crate::origins`).

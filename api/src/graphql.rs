@@ -4,7 +4,8 @@
 //! never sea-orm. Nested lists go through the batched loaders of [`loaders`]. The HTTP side
 //! follows the GraphQL-over-HTTP specification ([`http`]); subscriptions (and queries) also run
 //! over WebSocket ([`ws`]) and, for clients that cannot use WebSockets, over Server-Sent Events
-//! at `/graphql/stream` ([`sse`]).
+//! at `/graphql/stream` ([`sse`]). Each transport counts its operations and live subscribers
+//! into [`measure`], which `/metrics` reads.
 
 pub mod auth;
 mod cache;
@@ -14,6 +15,7 @@ mod extension;
 mod graphiql;
 mod http;
 mod loaders;
+pub mod measure;
 mod prefetch;
 mod query;
 mod scalars;
@@ -31,6 +33,7 @@ pub use auth::{ApiKey, ApiKeys, Scope};
 pub use cache::AnswerCache;
 pub use http::Limits;
 pub(crate) use http::{failed_before_execution, operation, operation_type};
+pub use measure::OperationMetrics;
 pub use query::Query;
 pub use subscription::Subscription;
 pub use ws::WebSockets;

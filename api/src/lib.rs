@@ -88,6 +88,8 @@ pub struct AppState {
     /// Which pages may reach the GraphQL API (`Host` and `Origin`).
     pub origins: origins::Origins,
     pub metrics: metrics::Metrics,
+    /// GraphQL operations and live subscribers, counted by each transport for `/metrics`.
+    pub graphql_metrics: graphql::OperationMetrics,
     /// How long a request body may stall (`--request-body-timeout`).
     pub request_body_timeout: std::time::Duration,
 }
@@ -224,7 +226,7 @@ pub async fn run(
     let mut metrics_closing = closing.clone();
     let metrics = metrics::Metrics::default();
     let state = AppState {
-        commits: store::GroupCommit::start(store.clone(), config.batch_settings(), metrics.clone()),
+        commits: store::GroupCommit::start(store.clone(), config.batch_settings()),
         store,
         webhook_tokens: WebhookTokens::new(&tokens),
         webhook_body_limit: config.webhook_body_limit,
@@ -237,6 +239,7 @@ pub async fn run(
         auth_guard: auth_guard::AuthGuard::new(config.guard_settings()),
         origins: config.origins(),
         metrics,
+        graphql_metrics: graphql::OperationMetrics::default(),
         request_body_timeout: config.request_body_timeout,
     };
     // Graceful shutdown does not wait for upgraded connections: each closes itself (1001) on this.

@@ -4,17 +4,17 @@
 //! [`AppState`] rather than in a global recorder, so every server in one process (the tests
 //! start many) counts its own traffic. Values that already live elsewhere (store pool, SQL
 //! statements, shared subscriptions, authentication failures) are read at scrape time
-//! ([`scrape`]).
+//! ([`scrape`]), and so are the instruments other modules own: the group commit's counts
+//! ([`commits`]) and GraphQL's operations and subscribers ([`crate::graphql::measure`]). This
+//! module reads them; none of them imports it.
 //!
-//! - [`http`]: the request latency middleware; [`graphql`]: the schema extension that counts
-//!   operations by name and outcome.
+//! - [`http`]: the request latency middleware.
 
-pub mod graphql;
+mod commits;
 pub mod http;
 mod scrape;
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -25,21 +25,11 @@ use axum::routing::get;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::{Family, MetricConstructor};
-use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::AppState;
 use crate::domain::kind::WebhookKind;
-
-/// Distinct GraphQL operation names kept as labels; later names count as `other`, so a client
-/// inventing names cannot grow the scrape without bound.
-const MAX_OPERATION_NAMES: usize = 200;
-
-/// The longest operation name kept as a label, in bytes; a longer one counts as `other`. With
-/// [`MAX_OPERATION_NAMES`] it bounds the distinct names a scrape carries to 20 KB, where one
-/// megabyte-long `operationName` would otherwise be written into every scrape for good.
-const MAX_OPERATION_NAME_BYTES: usize = 100;
 
 /// What became of one webhook delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,22 +66,6 @@ impl WebhookOutcome {
     }
 }
 
-/// How a subscriber is connected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    WebSocket,
-    ServerSentEvents,
-}
-
-impl Transport {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::WebSocket => "websocket",
-            Self::ServerSentEvents => "sse",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct WebhookLabels {
     kind: &'static str,
@@ -103,18 +77,6 @@ struct RequestLabels {
     method: &'static str,
     route: String,
     status: u16,
-}
-
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct OperationLabels {
-    operation: String,
-    r#type: &'static str,
-    outcome: &'static str,
-}
-
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct TransportLabels {
-    transport: &'static str,
 }
 
 /// Builds a histogram with fixed buckets for each new label set of a family.
@@ -146,11 +108,6 @@ pub struct Metrics(Arc<Instruments>);
 struct Instruments {
     webhooks: Family<WebhookLabels, Counter>,
     requests: Family<RequestLabels, Histogram, Buckets>,
-    events_appended: Counter,
-    commit_batch_size: Histogram,
-    operations: Family<OperationLabels, Counter>,
-    operation_names: Mutex<HashSet<String>>,
-    subscribers: Family<TransportLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -158,12 +115,6 @@ impl Default for Metrics {
         Self(Arc::new(Instruments {
             webhooks: Family::default(),
             requests: Family::new_with_constructor(LATENCY_BUCKETS),
-            events_appended: Counter::default(),
-            // 1 to 4,096 deliveries in one transaction.
-            commit_batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 13)),
-            operations: Family::default(),
-            operation_names: Mutex::new(HashSet::new()),
-            subscribers: Family::default(),
         }))
     }
 }
@@ -192,60 +143,6 @@ impl Metrics {
             .observe(seconds);
     }
 
-    /// One transaction of the group commit, holding `size` deliveries of which `written` were
-    /// new events.
-    pub fn commit(&self, size: usize, written: usize) {
-        self.0.commit_batch_size.observe(size as f64);
-        self.0.events_appended.inc_by(written as u64);
-    }
-
-    /// One GraphQL operation finished (a query) or started (a subscription).
-    pub fn operation(&self, name: Option<&str>, kind: &'static str, outcome: &'static str) {
-        let operation = self.operation_label(name);
-        self.0
-            .operations
-            .get_or_create(&OperationLabels {
-                operation,
-                r#type: kind,
-                outcome,
-            })
-            .inc();
-    }
-
-    fn operation_label(&self, name: Option<&str>) -> String {
-        let Some(name) = name else {
-            return "anonymous".to_owned();
-        };
-        if name.len() > MAX_OPERATION_NAME_BYTES {
-            return "other".to_owned();
-        }
-        let mut names = match self.0.operation_names.lock() {
-            Ok(names) => names,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if names.contains(name) {
-            return name.to_owned();
-        }
-        if names.len() >= MAX_OPERATION_NAMES {
-            return "other".to_owned();
-        }
-        names.insert(name.to_owned());
-        name.to_owned()
-    }
-
-    /// Counts a live subscriber until the returned guard is dropped.
-    pub fn subscriber(&self, transport: Transport) -> Subscriber {
-        let gauge = self
-            .0
-            .subscribers
-            .get_or_create(&TransportLabels {
-                transport: transport.as_str(),
-            })
-            .clone();
-        gauge.inc();
-        Subscriber(gauge)
-    }
-
     fn register(&self, registry: &mut Registry) {
         let instruments = &self.0;
         registry.register(
@@ -258,36 +155,6 @@ impl Metrics {
             "HTTP requests by method, route pattern and status, by time to the response's head",
             instruments.requests.clone(),
         );
-        registry.register(
-            "mobiniti_events_appended",
-            "Events written to the log by this process (redeliveries not included)",
-            instruments.events_appended.clone(),
-        );
-        registry.register(
-            "mobiniti_commit_batch_size",
-            "Deliveries per group-commit transaction",
-            instruments.commit_batch_size.clone(),
-        );
-        registry.register(
-            "mobiniti_graphql_operations",
-            "GraphQL operations by name, type and outcome (a subscription counts when it starts)",
-            instruments.operations.clone(),
-        );
-        registry.register(
-            "mobiniti_subscribers",
-            "Live subscriptions, by transport",
-            instruments.subscribers.clone(),
-        );
-    }
-}
-
-/// A live subscriber, counted until dropped.
-#[derive(Debug)]
-pub struct Subscriber(Gauge);
-
-impl Drop for Subscriber {
-    fn drop(&mut self) {
-        self.0.dec();
     }
 }
 
@@ -321,7 +188,10 @@ async fn not_here(request: Request, next: Next) -> Response {
 
 async fn render(State(state): State<AppState>) -> Response {
     let mut registry = Registry::default();
+    // In this order, which the scrape has always had.
     state.metrics.register(&mut registry);
+    commits::register(&mut registry, state.commits.counts());
+    state.graphql_metrics.register(&mut registry);
     registry.register_collector(Box::new(scrape::Current::of(&state)));
     let mut body = String::new();
     if let Err(err) = prometheus_client::encoding::prometheus_text::encode(&mut body, &registry) {

@@ -27,7 +27,7 @@ use tokio::sync::Notify;
 
 pub use append::{Appended, NOTIFY_CHANNEL};
 pub use connect::{StoreOptions, redact_password};
-pub use group_commit::{AppendError, BatchSettings, GroupCommit};
+pub use group_commit::{AppendError, BATCH_SIZE_BOUNDS, BatchSettings, CommitCounts, GroupCommit};
 pub use page::{Page, PageError, PageRequest};
 pub use quarantine::Quarantined;
 pub use quarantine_replay::{ReplayReport, StillRefused};

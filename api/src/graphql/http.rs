@@ -43,7 +43,7 @@ use super::{graphiql, ws};
 use crate::AppState;
 use crate::auth_guard::LateFailure;
 use crate::body::{BodyError, read_limited};
-use crate::metrics::graphql::{REFUSED, operation_name as metric_name, outcome, type_label};
+use crate::graphql::measure::{REFUSED, operation_name as metric_name, outcome, type_label};
 
 /// Limits on what one request may ask, each a flag.
 #[derive(Debug, Clone)]
@@ -266,7 +266,7 @@ async fn execute(
             // Only a query that ran without an error is kept, so a reuse is that query again.
             if !ran {
                 let name = answer.operation.as_deref();
-                state.metrics.operation(name, "query", "ok");
+                state.graphql_metrics.operation(name, "query", "ok");
             }
             reply_bytes(media, StatusCode::OK, answer.body)
         }
@@ -307,7 +307,9 @@ async fn run(state: &AppState, checked: Checked) -> (Response, Option<Answer>) {
         Ok(document) => document,
         Err(err) => {
             let name = operation_name.as_deref();
-            state.metrics.operation(name, type_label(None), REFUSED);
+            state
+                .graphql_metrics
+                .operation(name, type_label(None), REFUSED);
             let errors = vec![parse_failed(limits, err)];
             return (request_error(media, errors), None);
         }
@@ -315,7 +317,9 @@ async fn run(state: &AppState, checked: Checked) -> (Response, Option<Answer>) {
     let counted_name = metric_name(document, operation_name.as_deref()).map(str::to_owned);
     let count = |kind, outcome| {
         let name = counted_name.as_deref();
-        state.metrics.operation(name, type_label(kind), outcome);
+        state
+            .graphql_metrics
+            .operation(name, type_label(kind), outcome);
     };
     let operation = operation_type(document, operation_name.as_deref());
     if let Some(message) = too_many_aliases(limits, document) {

@@ -34,7 +34,7 @@ use super::http::{
 use super::ws::message::OperationPayload;
 use super::ws::{operation, too_many_connections};
 use crate::AppState;
-use crate::metrics::graphql::StreamedOperation;
+use crate::graphql::measure::StreamedOperation;
 
 /// `extensions.code` of a stream refused because `--ws-max-connections` are open.
 const TOO_MANY_CONNECTIONS: &str = "TOO_MANY_CONNECTIONS";
@@ -104,7 +104,7 @@ fn open(state: AppState, scope: Scope, params: Params) -> Response {
         Ok(request) => request,
         Err(error) => {
             let name = payload.operation_name.as_deref();
-            StreamedOperation::new(&state.metrics, name, None).refused();
+            StreamedOperation::new(&state.graphql_metrics, name, None).refused();
             return refused(error);
         }
     };

@@ -13,6 +13,10 @@
 //!
 //! If the task itself stops (a panic), every request is answered with the reason and
 //! [`GroupCommit::stopped`] says why, which `/readyz` reports.
+//!
+//! - [`stats`]: the transactions and events counted as they commit, for `/metrics`.
+
+mod stats;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,7 +28,8 @@ use tokio::time::Instant;
 
 use super::{Appended, Store, StoreError};
 use crate::domain::event::NewEvent;
-use crate::metrics::Metrics;
+use stats::CommitStats;
+pub use stats::{BATCH_SIZE_BOUNDS, CommitCounts};
 
 /// How batches form, each a flag.
 #[derive(Debug, Clone, Copy)]
@@ -60,22 +65,28 @@ type Stopped = Arc<Mutex<Option<String>>>;
 pub struct GroupCommit {
     queue: mpsc::Sender<(NewEvent, Reply)>,
     stopped: Stopped,
+    stats: Arc<CommitStats>,
 }
 
 impl GroupCommit {
     /// Starts the committing task; it ends when every clone of the handle is dropped.
-    pub fn start(store: Store, settings: BatchSettings, metrics: Metrics) -> Self {
+    pub fn start(store: Store, settings: BatchSettings) -> Self {
         let settings = BatchSettings {
             max_batch: settings.max_batch.max(1),
             ..settings
         };
         let (queue, requests) = mpsc::channel(settings.max_batch * 4);
-        let worker = tokio::spawn(commit(store, requests, settings, metrics));
-        Self::watching(queue, worker)
+        let stats = Arc::new(CommitStats::default());
+        let worker = tokio::spawn(commit(store, requests, settings, Arc::clone(&stats)));
+        Self::watching(queue, worker, stats)
     }
 
     /// The handle on a queue served by `worker`, which is watched for stopping.
-    fn watching(queue: mpsc::Sender<(NewEvent, Reply)>, worker: JoinHandle<()>) -> Self {
+    fn watching(
+        queue: mpsc::Sender<(NewEvent, Reply)>,
+        worker: JoinHandle<()>,
+        stats: Arc<CommitStats>,
+    ) -> Self {
         let stopped = Stopped::default();
         let record = Arc::clone(&stopped);
         tokio::spawn(async move {
@@ -99,7 +110,16 @@ impl GroupCommit {
                 *stopped = Some(why);
             }
         });
-        Self { queue, stopped }
+        Self {
+            queue,
+            stopped,
+            stats,
+        }
+    }
+
+    /// The transactions and new events committed so far, for `/metrics`.
+    pub fn counts(&self) -> CommitCounts {
+        self.stats.counts()
     }
 
     /// Why the committing task stopped, if it has: no delivery can be stored until a restart.
@@ -130,7 +150,7 @@ async fn commit(
     store: Store,
     mut requests: mpsc::Receiver<(NewEvent, Reply)>,
     settings: BatchSettings,
-    metrics: Metrics,
+    stats: Arc<CommitStats>,
 ) {
     while let Some(first) = requests.recv().await {
         let deadline = Instant::now() + settings.max_wait;
@@ -148,7 +168,7 @@ async fn commit(
         let (events, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
         match store.append(&events).await {
             Ok(outcomes) => {
-                metrics.commit(events.len(), written(&outcomes));
+                stats.commit(events.len(), written(&outcomes));
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     // A request whose client went away has nobody to tell; its delivery stays.
                     let _ = reply.send(Ok(outcome));
@@ -161,7 +181,7 @@ async fn commit(
                     deliveries = events.len(),
                     "the store refused a batch for its content; appending its deliveries one by one"
                 );
-                one_by_one(&store, events, replies, &metrics).await;
+                one_by_one(&store, events, replies, &stats).await;
             }
             Err(err) => {
                 tracing::warn!(error = %err, deliveries = events.len(), "a group commit failed; its deliveries are answered 503");
@@ -176,11 +196,16 @@ async fn commit(
 }
 
 /// Appends each delivery of a refused batch in a transaction of its own, in arrival order.
-async fn one_by_one(store: &Store, events: Vec<NewEvent>, replies: Vec<Reply>, metrics: &Metrics) {
+async fn one_by_one(
+    store: &Store,
+    events: Vec<NewEvent>,
+    replies: Vec<Reply>,
+    stats: &CommitStats,
+) {
     for (event, reply) in events.into_iter().zip(replies) {
         let answer = match store.append(std::slice::from_ref(&event)).await {
             Ok(outcomes) => {
-                metrics.commit(1, written(&outcomes));
+                stats.commit(1, written(&outcomes));
                 outcomes.into_iter().next().ok_or_else(|| {
                     StoreError::Unavailable(DbErr::Custom("the append returned no outcome".into()))
                         .into()
@@ -211,7 +236,7 @@ mod tests {
             let _request = requests.recv().await;
             panic!("the disk caught fire");
         });
-        let commits = GroupCommit::watching(queue, worker);
+        let commits = GroupCommit::watching(queue, worker, Arc::default());
         assert_eq!(commits.stopped(), None);
         let event = crate::store::test_inbound(1);
         let answer = commits.append(event).await;

@@ -37,9 +37,9 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::AppState;
 use crate::graphql::Scope;
+use crate::graphql::measure::Transport;
 use crate::graphql::ws::message::{Id, OperationPayload};
 use crate::graphql::ws::operation::{self, Event, Outcome, Results};
-use crate::metrics::Transport;
 
 /// Results waiting for the pump, per stream.
 const QUEUE: usize = 32;

@@ -14,10 +14,9 @@ use super::shared::{self, Key};
 use crate::AppState;
 use crate::graphql::errors::{code, parse_failed, validation_failed, with_code};
 use crate::graphql::http::{Limits, failed_before_execution, oversized, too_many_aliases};
+use crate::graphql::measure::{StreamedOperation, Transport, operation_name};
 use crate::graphql::subscription::{ResumeAfter, replays_from_filter};
 use crate::graphql::{Scope, loaders_for, operation_type};
-use crate::metrics::Transport;
-use crate::metrics::graphql::{StreamedOperation, operation_name};
 
 /// `extensions.code` of an operation refused for `--ws-max-subscriptions`.
 const TOO_MANY_SUBSCRIPTIONS: &str = "TOO_MANY_SUBSCRIPTIONS";
@@ -74,7 +73,7 @@ impl Results {
 pub(super) async fn run(state: AppState, scope: Scope, payload: OperationPayload, out: Results) {
     let name = payload.operation_name.as_deref();
     let Some(request) = prepared(&state, scope, payload.clone(), &out).await else {
-        StreamedOperation::new(&state.metrics, name, None).refused();
+        StreamedOperation::new(&state.graphql_metrics, name, None).refused();
         return;
     };
     run_prepared(state, scope, payload, request, out, Transport::WebSocket).await;
@@ -101,20 +100,20 @@ pub(in crate::graphql) async fn run_prepared(
         Ok(document) => {
             let kind = operation_type(document, name);
             let counted_name = operation_name(document, name);
-            let counter = StreamedOperation::new(&state.metrics, counted_name, kind);
+            let counter = StreamedOperation::new(&state.graphql_metrics, counted_name, kind);
             let shareable = shared::shareable(document, name)
                 && !replays_from_filter(document, name, &variables);
             (counter, kind, shareable)
         }
         Err(_) => (
-            StreamedOperation::new(&state.metrics, name, None),
+            StreamedOperation::new(&state.graphql_metrics, name, None),
             None,
             false,
         ),
     };
     request.variables = variables;
-    let _live =
-        (kind == Some(OperationType::Subscription)).then(|| state.metrics.subscriber(transport));
+    let _live = (kind == Some(OperationType::Subscription))
+        .then(|| state.graphql_metrics.subscriber(transport));
     if !shareable {
         drop(payload);
         return alone(&state, request, &out, &mut counter).await;

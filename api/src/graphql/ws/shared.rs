@@ -27,8 +27,8 @@ use super::message::OperationPayload;
 use super::operation::{Event, Results, event_for};
 use crate::AppState;
 use crate::graphql::Scope;
+use crate::graphql::measure::StreamedOperation;
 use crate::graphql::subscription::{PositionTap, ResumeAfter};
-use crate::metrics::graphql::StreamedOperation;
 use crate::stream::{self, Hub};
 
 /// What makes two subscriptions the same. Made from the subscriber's payload, which it

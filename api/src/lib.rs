@@ -3,24 +3,24 @@
 //!
 //! # Layout
 //!
-//! The modules follow the data flow, one direction:
+//! The modules are layers, each importing only from its own and those below it (the order
+//! `tests/e2e/architecture.rs` checks, with the few imports that still break it listed there):
 //!
-//! - [`cli`]: the commands; [`config`]: the flags they take, also read from the environment.
-//! - [`derivation`]: the settings that decide what is derived from the log, kept in the store.
-//! - [`domain`]: Mobiniti's model, below everything else: the kinds, lenient JSON, one payload
-//!   module per kind ([`domain::payload`]), phone numbers to E.164 ([`domain::phone`]),
-//!   categories, dedupe keys. No HTTP, SQL or GraphQL.
-//! - [`webhooks`]: `POST /webhooks/mobiniti/{kind}`, the HTTP edge only: token, body cap, the
-//!   answers, the OpenAPI document.
-//! - [`store`]: the event log ([`store::Store::append`]), the projections derived from it, the
-//!   quarantine, and `rebuild`.
-//! - [`graphql`]: the GraphQL API over the store, over HTTP and WebSocket.
-//! - [`origins`]: which web pages may reach the GraphQL API (`Host` and `Origin`).
-//! - [`health`]: liveness and readiness; [`metrics`]: Prometheus metrics.
-//! - [`dashboard`]: the live dashboard page at `/`, a client of the GraphQL API.
-//! - [`simulate`]: the `simulate` command, a client of the webhooks: realistic traffic for a
-//!   running service.
-//! - `rebuild`, `quarantine_replay`, `settings`: the commands of those names.
+//! 0. [`domain`]: Mobiniti's model: the kinds, lenient JSON, one payload module per kind
+//!    ([`domain::payload`]), phone numbers to E.164 ([`domain::phone`]), categories, dedupe keys,
+//!    and the step from a raw body to an event ([`domain::event`]). No HTTP, SQL or GraphQL.
+//! 1. [`store`]: the event log ([`store::Store::append`]), the projections derived from it, the
+//!    quarantine, and `rebuild`.
+//! 2. [`stream`]: the log followed live, for subscriptions.
+//! 3. The edges and what stands in front of them: [`webhooks`] (`POST /webhooks/mobiniti/{kind}`:
+//!    token, body cap, the answers, the OpenAPI document), [`graphql`] (over HTTP, WebSocket and
+//!    Server-Sent Events), [`dashboard`], [`health`], [`metrics`]; [`auth_guard`] (failed
+//!    authentications, limited), [`origins`] (which web pages may reach the GraphQL API);
+//!    [`derivation`], the settings that decide what is derived, kept in the store.
+//! 4. The app: [`config`] (the flags, also read from the environment), this module's
+//!    [`AppState`], [`app`] and [`run`], the server under them (`serve`), [`setup`].
+//! 5. The commands: [`cli`] (the command line), [`simulate`] (realistic traffic for a running
+//!    service), and `rebuild`, `quarantine_replay`, `settings`, the commands of those names.
 //!
 //! [`app`] builds the router from a state; [`run`] serves it on a listener until a shutdown
 //! signal, which is what the binary and the tests both start.

@@ -16,7 +16,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 
-use crate::AppState;
 use crate::error::error_response;
 
 const HTML: &str = "text/html; charset=utf-8";
@@ -62,7 +61,8 @@ static TAGS: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
         .collect()
 });
 
-pub fn router() -> Router<AppState> {
+/// The page and its files; they need no state, so they fit any router's.
+pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/", get(page))
         .route("/dashboard/{file}", get(asset))

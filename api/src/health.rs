@@ -8,8 +8,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::AppState;
+use axum::extract::FromRef;
+
 use crate::error::{error_response, log_chain};
+use crate::store::{GroupCommit, Store};
 
 /// `error.code` of `/readyz` answered 503: the task that commits webhooks has stopped.
 pub const COMMIT_WORKER_STOPPED: &str = "commit_worker_stopped";
@@ -20,7 +22,18 @@ pub const STORE_UNAVAILABLE: &str = "store_unavailable";
 /// Every `error.code` of `/readyz`, as the README lists them (`tests/e2e/readme_codes.rs`).
 pub const CODES: [&str; 2] = [COMMIT_WORKER_STOPPED, STORE_UNAVAILABLE];
 
-pub fn router() -> Router<AppState> {
+/// What readiness is read from: the store, and the task that commits webhooks to it.
+#[derive(Debug, Clone)]
+pub struct Readiness {
+    pub store: Store,
+    pub commits: GroupCommit,
+}
+
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Readiness: FromRef<S>,
+{
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -30,7 +43,7 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn readyz(State(state): State<AppState>) -> Response {
+async fn readyz(State(state): State<Readiness>) -> Response {
     if let Some(why) = state.commits.stopped() {
         return error_response(
             StatusCode::SERVICE_UNAVAILABLE,

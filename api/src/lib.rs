@@ -104,6 +104,15 @@ impl std::fmt::Debug for AppState {
     }
 }
 
+impl axum::extract::FromRef<AppState> for health::Readiness {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            store: state.store.clone(),
+            commits: state.commits.clone(),
+        }
+    }
+}
+
 /// The whole HTTP interface.
 pub fn app(state: AppState) -> Router {
     let graphql = graphql::router().route_layer(axum::middleware::from_fn_with_state(

@@ -60,8 +60,6 @@ const KNOWN: &[(&str, &str)] = &[
     // Edges hold their state in the app's `AppState`.
     ("webhooks", "lib"),
     ("graphql", "lib"),
-    ("dashboard", "lib"),
-    ("health", "lib"),
     ("metrics", "lib"),
     ("auth_guard", "lib"),
     ("origins", "lib"),

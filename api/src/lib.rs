@@ -53,6 +53,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use axum::Router;
+use axum::extract::FromRef;
 use axum::http::Request;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -104,7 +105,7 @@ impl std::fmt::Debug for AppState {
     }
 }
 
-impl axum::extract::FromRef<AppState> for health::Readiness {
+impl FromRef<AppState> for health::Readiness {
     fn from_ref(state: &AppState) -> Self {
         Self {
             store: state.store.clone(),
@@ -113,10 +114,23 @@ impl axum::extract::FromRef<AppState> for health::Readiness {
     }
 }
 
+impl FromRef<AppState> for metrics::Sources {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            metrics: state.metrics.clone(),
+            commits: state.commits.clone(),
+            graphql: state.graphql_metrics.clone(),
+            store: state.store.clone(),
+            websockets: state.websockets.clone(),
+            auth_guard: state.auth_guard.clone(),
+        }
+    }
+}
+
 /// The whole HTTP interface.
 pub fn app(state: AppState) -> Router {
     let graphql = graphql::router().route_layer(axum::middleware::from_fn_with_state(
-        state.clone(),
+        state.origins.clone(),
         origins::guard,
     ));
     let guarded =
@@ -263,7 +277,10 @@ pub async fn run(
     let (main_app, scrape) = match metrics_listener {
         Some(metrics_listener) => (
             metrics::without_scrape(app(state.clone())),
-            Some((metrics_listener, metrics::scrape_only(state))),
+            Some((
+                metrics_listener,
+                metrics::scrape_only(metrics::Sources::from_ref(&state)),
+            )),
         ),
         None => (app(state), None),
     };

@@ -1,7 +1,7 @@
 //! `GET /metrics` in Prometheus' text format, through the `prometheus-client` crate.
 //!
-//! [`Metrics`] holds the instruments the service updates as it works; it lives in the
-//! [`AppState`] rather than in a global recorder, so every server in one process (the tests
+//! [`Metrics`] holds the instruments the service updates as it works; it lives in the app's
+//! state rather than in a global recorder, so every server in one process (the tests
 //! start many) counts its own traffic. Values that already live elsewhere (store pool, SQL
 //! statements, shared subscriptions, authentication failures) are read at scrape time
 //! ([`scrape`]), and so are the instruments other modules own: the group commit's counts
@@ -17,7 +17,7 @@ mod scrape;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{FromRef, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -28,8 +28,10 @@ use prometheus_client::metrics::family::{Family, MetricConstructor};
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::AppState;
+use crate::auth_guard::AuthGuard;
 use crate::domain::kind::WebhookKind;
+use crate::graphql::{OperationMetrics, WebSockets};
+use crate::store::{GroupCommit, Store};
 
 /// What became of one webhook delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,19 +160,34 @@ impl Metrics {
     }
 }
 
-pub fn router() -> Router<AppState> {
+/// Where a scrape reads from: the instruments, and the modules whose own values it reads.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    pub metrics: Metrics,
+    pub commits: GroupCommit,
+    pub graphql: OperationMetrics,
+    pub store: Store,
+    pub websockets: WebSockets,
+    pub auth_guard: AuthGuard,
+}
+
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Sources: FromRef<S>,
+{
     Router::new().route("/metrics", get(render))
 }
 
 /// The scrape alone, for a listener of its own (`--metrics-listen`). Its requests are timed as
 /// they are on the main listener, so the latency series do not change with the flag.
-pub fn scrape_only(state: AppState) -> Router {
+pub fn scrape_only(sources: Sources) -> Router {
     router()
         .route_layer(axum::middleware::from_fn_with_state(
-            state.metrics.clone(),
+            sources.metrics.clone(),
             http::record,
         ))
-        .with_state(state)
+        .with_state(sources)
 }
 
 /// `app` on the main listener when the scrape has a listener of its own: `/metrics` is answered
@@ -186,12 +203,12 @@ async fn not_here(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-async fn render(State(state): State<AppState>) -> Response {
+async fn render(State(state): State<Sources>) -> Response {
     let mut registry = Registry::default();
     // In this order, which the scrape has always had.
     state.metrics.register(&mut registry);
     commits::register(&mut registry, state.commits.counts());
-    state.graphql_metrics.register(&mut registry);
+    state.graphql.register(&mut registry);
     registry.register_collector(Box::new(scrape::Current::of(&state)));
     let mut body = String::new();
     if let Err(err) = prometheus_client::encoding::prometheus_text::encode(&mut body, &registry) {

@@ -32,8 +32,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::AppState;
-
 /// `extensions.code` of a request whose `Host` is not one the open API answers.
 pub const HOST_NOT_ALLOWED: &str = "HOST_NOT_ALLOWED";
 
@@ -215,13 +213,13 @@ impl IntoResponse for Refusal {
 }
 
 /// The middleware in front of the GraphQL routes.
-pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn guard(State(origins): State<Origins>, request: Request, next: Next) -> Response {
     let streaming = request.uri().path() == "/graphql/stream"
         || request
             .headers()
             .get(header::UPGRADE)
             .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"websocket"));
-    match state.origins.refusal(request.headers(), streaming) {
+    match origins.refusal(request.headers(), streaming) {
         Some(refusal) => refusal.into_response(),
         None => next.run(request).await,
     }

@@ -60,9 +60,7 @@ const KNOWN: &[(&str, &str)] = &[
     // Edges hold their state in the app's `AppState`.
     ("webhooks", "lib"),
     ("graphql", "lib"),
-    ("metrics", "lib"),
     ("auth_guard", "lib"),
-    ("origins", "lib"),
 ];
 
 /// One `crate::module` path, where it was written.

@@ -6,7 +6,6 @@ use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetri
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 
-use crate::AppState;
 use crate::auth_guard::Surface;
 use crate::store::PoolUsage;
 
@@ -33,7 +32,7 @@ pub(super) struct Current {
 }
 
 impl Current {
-    pub(super) fn of(state: &AppState) -> Self {
+    pub(super) fn of(state: &super::Sources) -> Self {
         let groups = state.websockets.groups();
         Self {
             pool: state.store.pool_usage(),

@@ -27,6 +27,7 @@ pub mod ws;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, EmptyMutation, Schema};
 use axum::Router;
+use axum::extract::FromRef;
 use axum::routing::get;
 
 pub use auth::{ApiKey, ApiKeys, Scope};
@@ -38,7 +39,6 @@ pub use query::Query;
 pub use subscription::Subscription;
 pub use ws::WebSockets;
 
-use crate::AppState;
 use crate::domain::payload::Normalizer;
 use crate::store::Store;
 use crate::stream::Hub;
@@ -75,7 +75,32 @@ pub fn sdl() -> String {
     schema(None, &Limits::default()).sdl()
 }
 
-pub fn router() -> Router<AppState> {
+/// What the GraphQL routes share; the app's state gives it (`FromRef`).
+#[derive(Clone)]
+pub struct RouteState {
+    pub store: Store,
+    pub schema: ApiSchema,
+    pub api_keys: ApiKeys,
+    pub graphql_limits: Limits,
+    pub answers: AnswerCache,
+    pub websockets: WebSockets,
+    pub graphql_metrics: OperationMetrics,
+}
+
+impl std::fmt::Debug for RouteState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouteState")
+            .field("store", &self.store)
+            .field("api_keys", &self.api_keys)
+            .finish_non_exhaustive()
+    }
+}
+
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    RouteState: FromRef<S>,
+{
     Router::new()
         .route("/graphql", get(http::get).post(http::post))
         .route("/graphql/ws", get(ws::handler))

@@ -127,6 +127,33 @@ impl FromRef<AppState> for metrics::Sources {
     }
 }
 
+impl FromRef<AppState> for graphql::RouteState {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            store: state.store.clone(),
+            schema: state.schema.clone(),
+            api_keys: state.api_keys.clone(),
+            graphql_limits: state.graphql_limits.clone(),
+            answers: state.answers.clone(),
+            websockets: state.websockets.clone(),
+            graphql_metrics: state.graphql_metrics.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for webhooks::RouteState {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            commits: state.commits.clone(),
+            store: state.store.clone(),
+            metrics: state.metrics.clone(),
+            normalizer: state.normalizer.clone(),
+            webhook_body_limit: state.webhook_body_limit,
+            webhook_tokens: state.webhook_tokens.clone(),
+        }
+    }
+}
+
 /// The whole HTTP interface.
 pub fn app(state: AppState) -> Router {
     let graphql = graphql::router().route_layer(axum::middleware::from_fn_with_state(

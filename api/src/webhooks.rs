@@ -13,21 +13,40 @@ mod openapi;
 mod receive;
 
 use axum::Router;
+use axum::extract::FromRef;
 use axum::routing::{get, post};
 
 pub use auth::{WebhookToken, WebhookTokens};
 pub use error::WebhookError;
 pub use receive::Receipt;
 
-use crate::AppState;
 use crate::domain::kind::WebhookKind;
+use crate::domain::payload::Normalizer;
+use crate::metrics::Metrics;
+use crate::store::{GroupCommit, Store};
 
 /// The path of a kind's webhook, relative to the service's base URL.
 pub fn path(kind: WebhookKind) -> String {
     format!("/webhooks/mobiniti/{kind}")
 }
 
-pub fn router() -> Router<AppState> {
+/// What the webhook route needs; the app's state gives it (`FromRef`).
+#[derive(Debug, Clone)]
+pub struct RouteState {
+    pub commits: GroupCommit,
+    /// Where refused deliveries are quarantined.
+    pub store: Store,
+    pub metrics: Metrics,
+    pub normalizer: Normalizer,
+    pub webhook_body_limit: usize,
+    pub webhook_tokens: WebhookTokens,
+}
+
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    RouteState: FromRef<S>,
+{
     Router::new()
         .route("/webhooks/mobiniti/{kind}", post(receive::receive))
         .route("/openapi.json", get(openapi::document))

@@ -40,9 +40,9 @@ use super::Scope;
 use super::cache::{Answer, Key};
 use super::errors::{code, parse_failed, validation_failed};
 use super::{graphiql, ws};
-use crate::AppState;
 use crate::auth_guard::LateFailure;
 use crate::body::{BodyError, read_limited};
+use crate::graphql::RouteState;
 use crate::graphql::measure::{REFUSED, operation_name as metric_name, outcome, type_label};
 
 /// Limits on what one request may ask, each a flag.
@@ -81,7 +81,7 @@ pub(super) struct Params {
 
 /// `GET /graphql`: a query in the query string, GraphiQL for a browser, or a WebSocket.
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<RouteState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
     late_failure: Option<Extension<LateFailure>>,
@@ -136,7 +136,7 @@ pub(super) fn params_of_query(raw: &str) -> Result<Params, String> {
 }
 
 /// `POST /graphql`: the request as a JSON object.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn post(State(state): State<RouteState>, headers: HeaderMap, body: Body) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
@@ -214,7 +214,7 @@ fn member<T: DeserializeOwned>(
 }
 
 async fn execute(
-    state: &AppState,
+    state: &RouteState,
     scope: Scope,
     media: Media,
     params: Params,
@@ -290,7 +290,7 @@ struct Checked {
 
 /// Parses, checks and executes a request; returns the response and, when it may be reused (a
 /// query that ran without an error), its body.
-async fn run(state: &AppState, checked: Checked) -> (Response, Option<Answer>) {
+async fn run(state: &RouteState, checked: Checked) -> (Response, Option<Answer>) {
     let media = checked.media;
     let limits = &state.graphql_limits;
     let mut request = async_graphql::Request::new(checked.query)

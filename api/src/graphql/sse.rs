@@ -33,7 +33,7 @@ use super::http::{
 };
 use super::ws::message::OperationPayload;
 use super::ws::{operation, too_many_connections};
-use crate::AppState;
+use crate::graphql::RouteState;
 use crate::graphql::measure::StreamedOperation;
 
 /// `extensions.code` of a stream refused because `--ws-max-connections` are open.
@@ -41,7 +41,7 @@ const TOO_MANY_CONNECTIONS: &str = "TOO_MANY_CONNECTIONS";
 
 /// `GET /graphql/stream`: the request in the query string, `variables` and `extensions` as JSON.
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<RouteState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -59,7 +59,7 @@ pub async fn get(
 }
 
 /// `POST /graphql/stream`: the request as a JSON object, as on `POST /graphql`.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn post(State(state): State<RouteState>, headers: HeaderMap, body: Body) -> Response {
     if let Some(refusal) = unacceptable(&headers) {
         return refusal;
     }
@@ -90,7 +90,7 @@ fn unacceptable(headers: &HeaderMap) -> Option<Response> {
 }
 
 /// Checks the request of an authenticated client and, if it may run, opens its stream.
-fn open(state: AppState, scope: Scope, params: Params) -> Response {
+fn open(state: RouteState, scope: Scope, params: Params) -> Response {
     let Some(query) = params.query else {
         return bad_request(Media::Json, "the request has no `query`");
     };

@@ -38,9 +38,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
-use crate::AppState;
 use crate::auth_guard::LateFailure;
 use crate::error::error_response;
+use crate::graphql::RouteState;
 use crate::logging::Throttle;
 use crate::stream::Hub;
 use message::{ClientMessage, Invalid, ServerMessage};
@@ -252,7 +252,7 @@ pub(super) fn too_many_connections(max: usize) -> String {
 
 /// `GET /graphql/ws`: WebSocket upgrades only.
 pub async fn handler(
-    State(state): State<AppState>,
+    State(state): State<RouteState>,
     headers: HeaderMap,
     late_failure: Option<Extension<LateFailure>>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -282,7 +282,7 @@ pub(super) fn refuse(rejection: WebSocketUpgradeRejection) -> Response {
 /// connection before its `connection_init`, and a connection slot is free. A `connection_init`
 /// with a wrong key, or none in time, is reported through `late_failure`, as a 401 would be.
 pub(super) fn accept(
-    state: AppState,
+    state: RouteState,
     headers: &HeaderMap,
     upgrade: WebSocketUpgrade,
     late_failure: Option<LateFailure>,

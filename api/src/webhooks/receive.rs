@@ -9,13 +9,13 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::WebhookError;
-use crate::AppState;
 use crate::body::{BodyError, DRAIN_BYTES, read_limited};
 use crate::domain::event::{self, Unreadable};
 use crate::domain::kind::WebhookKind;
 use crate::error::ErrorBody;
 use crate::metrics::WebhookOutcome;
 use crate::store::{AppendError, Quarantined};
+use crate::webhooks::RouteState;
 
 /// The answer to an accepted delivery.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -65,7 +65,7 @@ pub struct Receipt {
     )
 )]
 pub async fn receive(
-    State(state): State<AppState>,
+    State(state): State<RouteState>,
     Path(kind): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -97,7 +97,7 @@ fn outcome(answer: &Result<Json<Receipt>, WebhookError>) -> WebhookOutcome {
 }
 
 async fn store(
-    state: &AppState,
+    state: &RouteState,
     kind: WebhookKind,
     query: Option<&str>,
     headers: &HeaderMap,
@@ -167,7 +167,7 @@ impl Kept<'_> {
     /// retries).
     async fn quarantine(
         self,
-        state: &AppState,
+        state: &RouteState,
         code: &'static str,
         refusal: WebhookError,
     ) -> WebhookError {

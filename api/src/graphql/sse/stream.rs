@@ -35,7 +35,7 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::AppState;
+use crate::graphql::RouteState;
 use crate::graphql::Scope;
 use crate::graphql::measure::Transport;
 use crate::graphql::ws::message::{Id, OperationPayload};
@@ -79,7 +79,7 @@ impl Drop for Operation {
 
 /// Starts the operation and answers with its stream.
 pub(super) fn respond(
-    state: AppState,
+    state: RouteState,
     scope: Scope,
     payload: OperationPayload,
     request: async_graphql::Request,

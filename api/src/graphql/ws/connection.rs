@@ -49,8 +49,8 @@ use super::operation::{self, Event, Outcome};
 use super::pending::Unacknowledged;
 use super::running::{Operations, payload_bytes};
 use super::{MAX_OPERATION_BYTES, Protocol, Settings};
-use crate::AppState;
 use crate::auth_guard::LateFailure;
+use crate::graphql::RouteState;
 use crate::graphql::Scope;
 
 /// Results waiting for the writer, per connection.
@@ -103,7 +103,7 @@ impl From<Invalid> for End {
 struct Connection {
     socket: WebSocket,
     protocol: Protocol,
-    state: AppState,
+    state: RouteState,
     settings: Arc<Settings>,
     authorization: Option<Authorization>,
     /// Where a refused key, or a `connection_init` that never came, is counted against the
@@ -132,7 +132,7 @@ pub(super) struct Upgraded {
 }
 
 /// Serves one upgraded connection until either side ends it.
-pub(super) async fn serve(socket: WebSocket, state: AppState, upgraded: Upgraded) {
+pub(super) async fn serve(socket: WebSocket, state: RouteState, upgraded: Upgraded) {
     let Upgraded {
         protocol,
         authorization,

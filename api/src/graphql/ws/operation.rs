@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::message::{Id, OperationPayload};
 use super::shared::{self, Key};
-use crate::AppState;
+use crate::graphql::RouteState;
 use crate::graphql::errors::{code, parse_failed, validation_failed, with_code};
 use crate::graphql::http::{Limits, failed_before_execution, oversized, too_many_aliases};
 use crate::graphql::measure::{StreamedOperation, Transport, operation_name};
@@ -70,7 +70,7 @@ impl Results {
 
 /// Runs an operation to its end (a subscription's never comes: the connection stops it). A
 /// subscription from now joins the group of identical ones ([`shared`]) while it keeps up.
-pub(super) async fn run(state: AppState, scope: Scope, payload: OperationPayload, out: Results) {
+pub(super) async fn run(state: RouteState, scope: Scope, payload: OperationPayload, out: Results) {
     let name = payload.operation_name.as_deref();
     let Some(request) = prepared(&state, scope, payload.clone(), &out).await else {
         StreamedOperation::new(&state.graphql_metrics, name, None).refused();
@@ -85,7 +85,7 @@ pub(super) async fn run(state: AppState, scope: Scope, payload: OperationPayload
 /// or for a shared subscription becomes its [`Key`], as soon as it is read, so that an
 /// operation holds one copy of them, not two or three.
 pub(in crate::graphql) async fn run_prepared(
-    state: AppState,
+    state: RouteState,
     scope: Scope,
     payload: OperationPayload,
     mut request: Request,
@@ -149,7 +149,7 @@ pub(in crate::graphql) async fn run_prepared(
 
 /// The request, or `None` once the client was told why it cannot run.
 async fn prepared(
-    state: &AppState,
+    state: &RouteState,
     scope: Scope,
     payload: OperationPayload,
     out: &Results,
@@ -164,7 +164,12 @@ async fn prepared(
 }
 
 /// Runs `request` on its own, sending each result as it comes.
-async fn alone(state: &AppState, request: Request, out: &Results, counter: &mut StreamedOperation) {
+async fn alone(
+    state: &RouteState,
+    request: Request,
+    out: &Results,
+    counter: &mut StreamedOperation,
+) {
     let mut responses = state.schema.execute_stream(request);
     let mut ready = responses.next().now_or_never();
     counter.first_poll(ready.as_ref());
@@ -202,7 +207,7 @@ pub(super) fn event_for(limits: &Limits, response: async_graphql::Response, firs
 /// The request as HTTP would run it: its limits, the key's scope, fresh loaders. The error
 /// carries its `extensions.code`.
 pub(in crate::graphql) fn prepare(
-    state: &AppState,
+    state: &RouteState,
     scope: Scope,
     payload: OperationPayload,
 ) -> Result<Request, ServerError> {

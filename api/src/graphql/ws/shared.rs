@@ -25,7 +25,7 @@ use tokio::task::AbortHandle;
 
 use super::message::OperationPayload;
 use super::operation::{Event, Results, event_for};
-use crate::AppState;
+use crate::graphql::RouteState;
 use crate::graphql::Scope;
 use crate::graphql::measure::StreamedOperation;
 use crate::graphql::subscription::{PositionTap, ResumeAfter};
@@ -166,7 +166,7 @@ impl Groups {
     /// operation is over.
     pub(super) async fn run(
         &self,
-        state: &AppState,
+        state: &RouteState,
         key: &Key,
         request: Request,
         out: &Results,
@@ -200,7 +200,7 @@ impl Groups {
 
     fn join_or_start(
         &self,
-        state: &AppState,
+        state: &RouteState,
         key: &Key,
         request: Request,
         start: i64,
@@ -255,7 +255,7 @@ fn member_of(group: Arc<Group>) -> Option<Member> {
 
 /// The group's execution: every result, encoded once, to every member.
 async fn execute(
-    state: AppState,
+    state: RouteState,
     mut responses: BoxStream<'static, Response>,
     mut ready: Option<Option<Response>>,
     tap: PositionTap,

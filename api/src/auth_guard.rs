@@ -45,7 +45,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::AppState;
 use crate::error::error_response;
 use crate::logging::Throttle;
 pub use limiter::Client;
@@ -199,8 +198,30 @@ impl LateFailure {
     }
 }
 
+/// Whether a request carries a credential its route would accept, checked as the route checks
+/// it. The routes hold the tokens and keys, and report their failures here, so the app answers
+/// this for them.
+pub trait Credentials: Send + Sync + 'static {
+    fn admits(&self, surface: Surface, request: &Request) -> bool;
+}
+
+/// The middleware's state: the limiter, and who tells a valid credential.
+#[derive(Clone)]
+pub struct GuardState {
+    pub guard: AuthGuard,
+    pub credentials: Arc<dyn Credentials>,
+}
+
+impl std::fmt::Debug for GuardState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuardState")
+            .field("guard", &self.guard)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The middleware in front of the webhooks and the GraphQL API.
-pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn guard(State(state): State<GuardState>, mut request: Request, next: Next) -> Response {
     let public = request
         .extensions()
         .get::<MatchedPath>()
@@ -208,7 +229,7 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     if public {
         return next.run(request).await;
     }
-    let guard = &state.auth_guard;
+    let guard = &state.guard;
     let client = guard.client_of(&request);
     let surface = Surface::of(request.uri().path());
     request.extensions_mut().insert(LateFailure {
@@ -217,7 +238,7 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     });
     if let Some(client) = client
         && let Some(wait) = guard.wait_for(client)
-        && !carries_valid_credential(&state, surface, &request)
+        && !state.credentials.admits(surface, &request)
     {
         guard.0.limited.fetch_add(1, Ordering::Relaxed);
         if let Some(held_back) = REFUSALS_LOGGED.allow() {
@@ -235,16 +256,6 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         guard.failed(client, surface);
     }
     response
-}
-
-/// Whether the route would accept the request's token or key, checked as the route checks it.
-fn carries_valid_credential(state: &AppState, surface: Surface, request: &Request) -> bool {
-    match surface {
-        Surface::Webhook => state
-            .webhook_tokens
-            .admits(request.uri().query(), request.headers()),
-        Surface::GraphQl => state.api_keys.scope_of_headers(request.headers()).is_ok(),
-    }
 }
 
 fn too_many(surface: Surface, wait: Duration) -> Response {

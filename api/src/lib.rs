@@ -154,6 +154,25 @@ impl FromRef<AppState> for webhooks::RouteState {
     }
 }
 
+/// The credentials the routes accept, for the limiter to let through.
+struct Credentials {
+    webhook_tokens: WebhookTokens,
+    api_keys: graphql::ApiKeys,
+}
+
+impl auth_guard::Credentials for Credentials {
+    fn admits(&self, surface: auth_guard::Surface, request: &Request<axum::body::Body>) -> bool {
+        match surface {
+            auth_guard::Surface::Webhook => self
+                .webhook_tokens
+                .admits(request.uri().query(), request.headers()),
+            auth_guard::Surface::GraphQl => {
+                self.api_keys.scope_of_headers(request.headers()).is_ok()
+            }
+        }
+    }
+}
+
 /// The whole HTTP interface.
 pub fn app(state: AppState) -> Router {
     let graphql = graphql::router().route_layer(axum::middleware::from_fn_with_state(
@@ -164,7 +183,13 @@ pub fn app(state: AppState) -> Router {
         webhooks::router()
             .merge(graphql)
             .route_layer(axum::middleware::from_fn_with_state(
-                state.clone(),
+                auth_guard::GuardState {
+                    guard: state.auth_guard.clone(),
+                    credentials: std::sync::Arc::new(Credentials {
+                        webhook_tokens: state.webhook_tokens.clone(),
+                        api_keys: state.api_keys.clone(),
+                    }),
+                },
                 auth_guard::guard,
             ));
     Router::new()

@@ -20,9 +20,9 @@
 //!
 //! The test reads every `crate::…` path of `api/src` (in `use` lines and in code, comments
 //! left out) and fails on each import against that order or on a cycle, naming the file and
-//! line. [`KNOWN`] lists the edges that break the rule today, while the layout is being moved
-//! to it; it may only shrink: an edge listed that no longer occurs fails the test too, so that
-//! it is taken off the list once fixed.
+//! line. An edge shares state with another through the app's `AppState` by `FromRef` (its own
+//! `RouteState`), never by importing it; a lower layer that must call up is handed a trait
+//! object (`auth_guard::Credentials`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -53,14 +53,6 @@ const LAYERS: &[(&str, u8)] = &[
     ("settings", 5),
     ("simulate", 5),
     ("cli", 5),
-];
-
-/// The edges (from, to) that break the layering today: each is to be removed, not added to.
-const KNOWN: &[(&str, &str)] = &[
-    // The limiter checks credentials through the app's `AppState`, which holds the webhook
-    // tokens and the API keys: reaching them directly would close a cycle with the edges that
-    // report failures to it.
-    ("auth_guard", "lib"),
 ];
 
 /// One `crate::module` path, where it was written.
@@ -98,44 +90,35 @@ fn modules_depend_on_each_other_one_way() {
                 .insert(import.to.as_str());
             graph
         });
-    let known: BTreeSet<(&str, &str)> = KNOWN.iter().copied().collect();
     let mut broken = Vec::new();
-    let mut seen = BTreeSet::new();
     for import in &imports {
         let edge = (import.from.as_str(), import.to.as_str());
         let upward = layer[edge.0] < layer[edge.1];
         // Across layers a cycle needs an upward edge, which is reported as such.
         let cycle = layer[edge.0] == layer[edge.1] && reaches(&graph, edge.1, edge.0);
-        if upward || cycle {
-            seen.insert(edge);
-            if !known.contains(&edge) {
-                let why = if upward {
-                    format!(
-                        "layer {} imports from layer {} above it",
-                        layer[edge.0], layer[edge.1]
-                    )
-                } else {
-                    format!("closes a cycle: {} reaches {} back", edge.1, edge.0)
-                };
-                broken.push(format!(
-                    "{}:{}: {} -> {}: {why}",
-                    import.file.display(),
-                    import.line,
-                    edge.0,
-                    edge.1
-                ));
-            }
+        if !upward && !cycle {
+            continue;
         }
+        let why = if upward {
+            format!(
+                "layer {} imports from layer {} above it",
+                layer[edge.0], layer[edge.1]
+            )
+        } else {
+            format!("closes a cycle: {} reaches {} back", edge.1, edge.0)
+        };
+        broken.push(format!(
+            "{}:{}: {} -> {}: {why}",
+            import.file.display(),
+            import.line,
+            edge.0,
+            edge.1
+        ));
     }
     assert!(
         broken.is_empty(),
         "imports against the layer order:\n{}",
         broken.join("\n")
-    );
-    let fixed: Vec<_> = known.difference(&seen).collect();
-    assert!(
-        fixed.is_empty(),
-        "these edges of KNOWN no longer break the layering; take them off the list: {fixed:?}"
     );
 }
 

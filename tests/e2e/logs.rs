@@ -260,3 +260,25 @@ async fn refused_payloads_are_logged_by_field_never_by_value() {
         "the body that is not JSON is logged by kind:\n{logs}"
     );
 }
+
+/// Wrong tokens by the hundred, from an address the limiter never stops (`--auth-failure-limit
+/// 0`): each is answered 401, and the log gets a line or two, not one each.
+#[tokio::test]
+async fn wrong_tokens_by_the_hundred_write_a_line_or_two() {
+    let db = TestDb::create(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let log_path = dir.path().join("service.log");
+    let log = std::fs::File::create(&log_path).expect("a log file");
+    let flags = ["--auth-failure-limit", "0"];
+    let service = ServiceProcess::start_logging(&db.url, &flags, Some(log)).await;
+    let http = reqwest::Client::new();
+    let url = service.url("/webhooks/mobiniti/inbound-message?token=wrong-token-0123456789");
+    for _ in 0..200 {
+        let answer = http.post(&url).body("{}").send().await.expect("an answer");
+        assert_eq!(answer.status(), 401);
+    }
+    service.stop().await;
+    let logs = std::fs::read_to_string(&log_path).expect("the log");
+    let lines = logs.matches("missing or wrong token").count();
+    assert!((1..=2).contains(&lines), "{lines} lines for 200 refusals");
+}

@@ -10,7 +10,11 @@ use axum::response::{IntoResponse, Response};
 use crate::domain::kind::WebhookKind;
 use crate::domain::payload::{Invalid, PayloadError};
 use crate::error::{error_response, log_chain};
+use crate::logging::Throttle;
 use crate::store::StoreError;
+
+static UNAUTHORIZED_LOGGED: Throttle = Throttle::new();
+static UNKNOWN_KIND_LOGGED: Throttle = Throttle::new();
 
 /// Seconds a sender is asked to wait before retrying a delivery that may pass on a retry.
 const RETRY_AFTER_SECONDS: u32 = 5;
@@ -120,9 +124,28 @@ impl WebhookError {
             Self::Unavailable(cause) => {
                 log_chain("webhook answered 503: the store did not answer", cause);
             }
-            Self::Unauthorized => tracing::warn!(code, "webhook refused: missing or wrong token"),
+            // Anyone can send these, by the thousand: one line per 10 s of each.
+            Self::Unauthorized => {
+                if let Some(held_back) = UNAUTHORIZED_LOGGED.allow() {
+                    tracing::warn!(
+                        code,
+                        held_back,
+                        "webhook refused: missing or wrong token (one such line per 10 s; \
+                         held_back counts those not written)"
+                    );
+                }
+            }
             // The kind is the request's path, which the request's span already carries.
-            Self::UnknownKind(_) => tracing::warn!(code, "webhook refused: no such kind"),
+            Self::UnknownKind(_) => {
+                if let Some(held_back) = UNKNOWN_KIND_LOGGED.allow() {
+                    tracing::warn!(
+                        code,
+                        held_back,
+                        "webhook refused: no such kind (one such line per 10 s; held_back counts \
+                         those not written)"
+                    );
+                }
+            }
             Self::TooLarge { limit } => {
                 tracing::warn!(code, limit, "webhook refused: the body is over the limit");
             }

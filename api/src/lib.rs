@@ -17,7 +17,7 @@
 //!    Server-Sent Events), [`dashboard`], [`health`], [`metrics`]; [`auth_guard`] (failed
 //!    authentications, limited), [`origins`] (which web pages may reach the GraphQL API);
 //!    [`derivation`], the settings that decide what is derived, kept in the store.
-//! 4. The app: [`config`] (the flags, also read from the environment), this module's
+//! 4. The app: [`config`] (the flags, also read from the environment), the routes' shared
 //!    [`AppState`], [`app`] and [`run`], the server under them (`serve`), [`setup`].
 //! 5. The commands: [`cli`] (the command line), [`simulate`] (realistic traffic for a running
 //!    service), and `rebuild`, `quarantine_replay`, `settings`, the commands of those names.
@@ -44,6 +44,7 @@ mod serve;
 mod settings;
 pub mod setup;
 pub mod simulate;
+mod state;
 pub mod store;
 pub mod stream;
 pub mod webhooks;
@@ -65,113 +66,11 @@ use tower_http::trace::TraceLayer;
 pub use quarantine_replay::replay_quarantine;
 pub use rebuild::rebuild;
 pub use settings::{change_settings, show_settings};
+pub use state::AppState;
 
 use config::Config;
-use domain::payload::Normalizer;
 use store::Store;
 use webhooks::{WebhookToken, WebhookTokens};
-
-/// What every request handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    /// The appends of webhooks, batched into shared transactions.
-    pub commits: store::GroupCommit,
-    pub webhook_tokens: WebhookTokens,
-    pub webhook_body_limit: usize,
-    pub normalizer: Normalizer,
-    pub schema: graphql::ApiSchema,
-    pub api_keys: graphql::ApiKeys,
-    pub graphql_limits: graphql::Limits,
-    pub answers: graphql::AnswerCache,
-    pub websockets: graphql::WebSockets,
-    pub auth_guard: auth_guard::AuthGuard,
-    /// Which pages may reach the GraphQL API (`Host` and `Origin`).
-    pub origins: origins::Origins,
-    pub metrics: metrics::Metrics,
-    /// GraphQL operations and live subscribers, counted by each transport for `/metrics`.
-    pub graphql_metrics: graphql::OperationMetrics,
-    /// How long a request body may stall (`--request-body-timeout`).
-    pub request_body_timeout: std::time::Duration,
-}
-
-impl std::fmt::Debug for AppState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState")
-            .field("store", &self.store)
-            .field("webhook_tokens", &self.webhook_tokens)
-            .field("api_keys", &self.api_keys)
-            .finish_non_exhaustive()
-    }
-}
-
-impl FromRef<AppState> for health::Readiness {
-    fn from_ref(state: &AppState) -> Self {
-        Self {
-            store: state.store.clone(),
-            commits: state.commits.clone(),
-        }
-    }
-}
-
-impl FromRef<AppState> for metrics::Sources {
-    fn from_ref(state: &AppState) -> Self {
-        Self {
-            metrics: state.metrics.clone(),
-            commits: state.commits.clone(),
-            graphql: state.graphql_metrics.clone(),
-            store: state.store.clone(),
-            websockets: state.websockets.clone(),
-            auth_guard: state.auth_guard.clone(),
-        }
-    }
-}
-
-impl FromRef<AppState> for graphql::RouteState {
-    fn from_ref(state: &AppState) -> Self {
-        Self {
-            store: state.store.clone(),
-            schema: state.schema.clone(),
-            api_keys: state.api_keys.clone(),
-            graphql_limits: state.graphql_limits.clone(),
-            answers: state.answers.clone(),
-            websockets: state.websockets.clone(),
-            graphql_metrics: state.graphql_metrics.clone(),
-        }
-    }
-}
-
-impl FromRef<AppState> for webhooks::RouteState {
-    fn from_ref(state: &AppState) -> Self {
-        Self {
-            commits: state.commits.clone(),
-            store: state.store.clone(),
-            metrics: state.metrics.clone(),
-            normalizer: state.normalizer.clone(),
-            webhook_body_limit: state.webhook_body_limit,
-            webhook_tokens: state.webhook_tokens.clone(),
-        }
-    }
-}
-
-/// The credentials the routes accept, for the limiter to let through.
-struct Credentials {
-    webhook_tokens: WebhookTokens,
-    api_keys: graphql::ApiKeys,
-}
-
-impl auth_guard::Credentials for Credentials {
-    fn admits(&self, surface: auth_guard::Surface, request: &Request<axum::body::Body>) -> bool {
-        match surface {
-            auth_guard::Surface::Webhook => self
-                .webhook_tokens
-                .admits(request.uri().query(), request.headers()),
-            auth_guard::Surface::GraphQl => {
-                self.api_keys.scope_of_headers(request.headers()).is_ok()
-            }
-        }
-    }
-}
 
 /// The whole HTTP interface.
 pub fn app(state: AppState) -> Router {
@@ -183,13 +82,7 @@ pub fn app(state: AppState) -> Router {
         webhooks::router()
             .merge(graphql)
             .route_layer(axum::middleware::from_fn_with_state(
-                auth_guard::GuardState {
-                    guard: state.auth_guard.clone(),
-                    credentials: std::sync::Arc::new(Credentials {
-                        webhook_tokens: state.webhook_tokens.clone(),
-                        api_keys: state.api_keys.clone(),
-                    }),
-                },
+                state.guard_state(),
                 auth_guard::guard,
             ));
     Router::new()

@@ -27,6 +27,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use crate::support::rust_files;
+
 /// Each top-level module of `api/src` and its layer; `lib` is the crate root's own items
 /// (`crate::AppState`, `crate::app`).
 const LAYERS: &[(&str, u8)] = &[
@@ -47,6 +49,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("lib", 4),
     ("config", 4),
     ("serve", 4),
+    ("state", 4),
     ("setup", 4),
     ("rebuild", 5),
     ("quarantine_replay", 5),
@@ -263,19 +266,4 @@ fn first_name(segment: &str) -> Option<String> {
         .take_while(|c| c.is_alphanumeric() || *c == '_')
         .collect();
     (!name.is_empty()).then_some(name)
-}
-
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display()));
-    for entry in entries {
-        let path = entry.expect("a directory entry").path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
 }

@@ -19,6 +19,8 @@ on_every_store!(
 const KEY: &str = "reader-key-0123456789";
 const EVIL: &str = "http://evil.example";
 const DASHBOARD: &str = "http://localhost:5173";
+/// `--public-url`: its host and its origin are the service's own too (a proxy in front).
+const PUBLIC: &str = "https://hooks.example.com/base";
 
 /// A GraphQL request with the headers given, and its status and `extensions.code`.
 async fn ask(
@@ -74,7 +76,8 @@ async fn stream(
 
 async fn the_open_api_answers_only_loopback_hosts_and_its_own_pages(backend: Backend) {
     let db = TestDb::create(backend).await;
-    let service = ServiceProcess::start_with(&db.url, &["--cors-allowed-origins", DASHBOARD]).await;
+    let flags = ["--cors-allowed-origins", DASHBOARD, "--public-url", PUBLIC];
+    let service = ServiceProcess::start_with(&db.url, &flags).await;
     let port = service.address.port();
     let own = format!("http://127.0.0.1:{port}");
     let rebound = format!("evil.example:{port}");
@@ -87,6 +90,16 @@ async fn the_open_api_answers_only_loopback_hosts_and_its_own_pages(backend: Bac
     );
     assert_eq!(ask(&service, &[(HOST, &localhost)]).await.0, StatusCode::OK);
     assert_eq!(ask(&service, &[]).await.0, StatusCode::OK);
+    assert_eq!(
+        ask(&service, &[(HOST, "hooks.example.com")]).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        ask(&service, &[(ORIGIN, "https://hooks.example.com")])
+            .await
+            .0,
+        StatusCode::OK
+    );
 
     let refused_origin = ask(&service, &[(ORIGIN, EVIL)]).await;
     assert_eq!(

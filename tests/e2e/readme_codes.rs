@@ -7,9 +7,11 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use api::webhooks::WebhookError;
+
+use crate::support::rust_files;
 
 fn readme() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
@@ -155,20 +157,6 @@ fn the_scanner_finds_the_three_forms_and_nothing_else() {
             "TOO_MANY_CONNECTIONS"
         ]
     );
-}
-
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display()));
-    for entry in entries {
-        let path = entry.expect("a directory entry").path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            files.push(path);
-        }
-    }
-    files
 }
 
 /// The GraphQL error codes a source file gives, in the forms the module doc names.

@@ -1,10 +1,12 @@
 //! The command line: the commands, and the flags they all take ([`Config`]).
 
+use std::ffi::OsString;
+
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::commands::simulate::SimulateArgs;
 use crate::config::Config;
-use crate::simulate::SimulateArgs;
 
 /// Receives Mobiniti's webhooks, keeps every one as an event, and serves them over GraphQL.
 #[derive(Debug, Clone, Parser)]
@@ -56,11 +58,81 @@ pub enum SettingsAction {
     Set,
 }
 
+/// A flag renamed, whose old spelling still works: clap takes the old flag as an alias, and
+/// the old environment variable is honoured here (clap reads one variable per flag).
+struct Renamed {
+    flag: &'static str,
+    env: &'static str,
+    former_flag: &'static str,
+    former_env: &'static str,
+}
+
+/// The `--ws-*` flags that also govern SSE streams, renamed `--live-*`.
+const RENAMED: [Renamed; 4] = [
+    Renamed {
+        flag: "--live-max-connections",
+        env: "LIVE_MAX_CONNECTIONS",
+        former_flag: "--ws-max-connections",
+        former_env: "WS_MAX_CONNECTIONS",
+    },
+    Renamed {
+        flag: "--live-keep-alive",
+        env: "LIVE_KEEP_ALIVE",
+        former_flag: "--ws-keep-alive",
+        former_env: "WS_KEEP_ALIVE",
+    },
+    Renamed {
+        flag: "--live-send-timeout",
+        env: "LIVE_SEND_TIMEOUT",
+        former_flag: "--ws-send-timeout",
+        former_env: "WS_SEND_TIMEOUT",
+    },
+    Renamed {
+        flag: "--live-group-buffer",
+        env: "LIVE_GROUP_BUFFER",
+        former_flag: "--ws-group-buffer",
+        former_env: "WS_GROUP_BUFFER",
+    },
+];
+
+/// `args` with a flag added for each renamed one set only by its former environment variable:
+/// a flag given, or the new variable, takes precedence, as a flag does over a variable.
+fn with_former_env(
+    mut args: Vec<OsString>,
+    var: impl Fn(&str) -> Option<OsString>,
+) -> Vec<OsString> {
+    let given = |flag: &str| {
+        args.iter().skip(1).any(|arg| {
+            arg.to_str().is_some_and(|arg| {
+                arg == flag
+                    || arg
+                        .strip_prefix(flag)
+                        .is_some_and(|rest| rest.starts_with('='))
+            })
+        })
+    };
+    let mut added = Vec::new();
+    for renamed in &RENAMED {
+        if var(renamed.env).is_some() || given(renamed.flag) || given(renamed.former_flag) {
+            continue;
+        }
+        if let Some(value) = var(renamed.former_env) {
+            let mut flag = OsString::from(format!("{}=", renamed.flag));
+            flag.push(value);
+            added.push(flag);
+        }
+    }
+    let at = args.len().min(1);
+    args.splice(at..at, added);
+    args
+}
+
 impl Cli {
     /// Parses the command line and environment as [`Parser::parse`] does, then checks what
     /// clap cannot check by itself ([`Config::check`]), exiting as clap does on a bad value.
     pub fn parse_checked() -> Self {
-        let cli = Self::parse();
+        let args = with_former_env(std::env::args_os().collect(), |name| std::env::var_os(name));
+        let cli = Self::parse_from(args);
         if let Err(message) = cli.config.check() {
             Self::command()
                 .error(ErrorKind::TooManyValues, message)
@@ -128,9 +200,51 @@ mod tests {
     }
 
     #[test]
-    fn websocket_periods_must_be_more_than_zero() {
+    fn live_periods_must_be_more_than_zero() {
+        let cli = Cli::parse_from(["mobiniti-events", "--live-keep-alive", "250ms"]);
+        assert_eq!(cli.config.live_keep_alive, Duration::from_millis(250));
+        assert!(Cli::try_parse_from(["mobiniti-events", "--live-keep-alive", "0s"]).is_err());
+    }
+
+    #[test]
+    fn the_former_ws_flags_still_work() {
         let cli = Cli::parse_from(["mobiniti-events", "--ws-keep-alive", "250ms"]);
-        assert_eq!(cli.config.ws_keep_alive, Duration::from_millis(250));
-        assert!(Cli::try_parse_from(["mobiniti-events", "--ws-keep-alive", "0s"]).is_err());
+        assert_eq!(cli.config.live_keep_alive, Duration::from_millis(250));
+        let cli = Cli::parse_from(["mobiniti-events", "serve", "--ws-max-connections=7"]);
+        assert_eq!(cli.config.live_max_connections, 7);
+    }
+
+    fn parsed_with_env(args: &[&str], env: &[(&str, &str)]) -> Cli {
+        let args = args.iter().map(OsString::from).collect();
+        let var = |name: &str| {
+            env.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| OsString::from(value))
+        };
+        Cli::parse_from(with_former_env(args, var))
+    }
+
+    #[test]
+    fn a_former_environment_variable_is_honoured_below_the_new_one_and_any_flag() {
+        let former = [("WS_SEND_TIMEOUT", "3s"), ("WS_GROUP_BUFFER", "9")];
+        let cli = parsed_with_env(&["mobiniti-events", "serve"], &former);
+        assert_eq!(cli.command, Some(Command::Serve));
+        assert_eq!(cli.config.live_send_timeout, Duration::from_secs(3));
+        assert_eq!(cli.config.live_group_buffer, 9);
+
+        let both = [("WS_SEND_TIMEOUT", "3s"), ("LIVE_SEND_TIMEOUT", "4s")];
+        let cli = parsed_with_env(&["mobiniti-events"], &both);
+        // The new variable is clap's to read; left alone, the default stands here.
+        assert_eq!(cli.config.live_send_timeout, Duration::from_secs(30));
+
+        for flag in ["--ws-send-timeout", "--live-send-timeout"] {
+            let cli = parsed_with_env(&["mobiniti-events", flag, "5s"], &former);
+            assert_eq!(
+                cli.config.live_send_timeout,
+                Duration::from_secs(5),
+                "{flag}"
+            );
+            assert_eq!(cli.config.live_group_buffer, 9, "{flag}");
+        }
     }
 }

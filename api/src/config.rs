@@ -187,14 +187,15 @@ pub struct Config {
     pub read_statement_timeout: Duration,
 
     /// The most GraphQL WebSocket connections and SSE streams (`/graphql/stream`) open at once,
-    /// counted together; one more is answered 503.
+    /// counted together; one more is answered 503. Formerly `--ws-max-connections`.
     #[arg(
         long,
-        env = "WS_MAX_CONNECTIONS",
+        env = "LIVE_MAX_CONNECTIONS",
+        alias = "ws-max-connections",
         default_value_t = 10_000,
         global = true
     )]
-    pub ws_max_connections: usize,
+    pub live_max_connections: usize,
 
     /// The most operations (subscriptions and queries) one WebSocket connection runs at once;
     /// one more gets an `error` message with the code TOO_MANY_SUBSCRIPTIONS. Their query texts
@@ -226,27 +227,30 @@ pub struct Config {
 
     /// How often the server sends its keep-alive on an acknowledged WebSocket connection: a
     /// `ping` (graphql-transport-ws) or a `ka` (legacy graphql-ws); on an SSE stream, a `:`
-    /// comment line.
-    #[arg(long, env = "WS_KEEP_ALIVE", default_value = "15s", value_parser = parse_period, global = true)]
-    pub ws_keep_alive: Duration,
+    /// comment line. Formerly `--ws-keep-alive`.
+    #[arg(long, env = "LIVE_KEEP_ALIVE", alias = "ws-keep-alive", default_value = "15s", value_parser = parse_period, global = true)]
+    pub live_keep_alive: Duration,
 
     /// How long one write to a WebSocket client may make no progress before the connection is
     /// closed with 1008; an SSE stream is ended and its connection dropped. Meanwhile a client
     /// that stops reading costs at most 64 results (32 queued, 32 being written) plus one per
-    /// operation; it resumes with `afterPosition` after reconnecting.
-    #[arg(long, env = "WS_SEND_TIMEOUT", default_value = "30s", value_parser = parse_period, global = true)]
-    pub ws_send_timeout: Duration,
+    /// operation; it resumes with `afterPosition` after reconnecting. Formerly
+    /// `--ws-send-timeout`.
+    #[arg(long, env = "LIVE_SEND_TIMEOUT", alias = "ws-send-timeout", default_value = "30s", value_parser = parse_period, global = true)]
+    pub live_send_timeout: Duration,
 
     /// Results a shared execution of identical live subscriptions keeps for its slowest
     /// subscriber; one that falls further behind goes on alone from the store, missing nothing.
+    /// Formerly `--ws-group-buffer`.
     #[arg(
         long,
-        env = "WS_GROUP_BUFFER",
+        env = "LIVE_GROUP_BUFFER",
+        alias = "ws-group-buffer",
         default_value_t = 256,
         value_parser = clap::value_parser!(u16).range(1..),
         global = true
     )]
-    pub ws_group_buffer: u16,
+    pub live_group_buffer: u16,
 
     /// How long a connection may take to send a request's headers, counted from when it opens
     /// or, kept alive, from the end of the previous answer: past it the connection is closed. Clients

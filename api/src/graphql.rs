@@ -4,7 +4,7 @@
 //! never sea-orm. Nested lists go through the batched loaders of [`loaders`]. The HTTP side
 //! follows the GraphQL-over-HTTP specification ([`http`]); subscriptions (and queries) also run
 //! over WebSocket ([`ws`]) and, for clients that cannot use WebSockets, over Server-Sent Events
-//! at `/graphql/stream` ([`sse`]). Each transport counts its operations and live subscribers
+//! at `/graphql/stream` ([`sse`]); both run them as [`live`] operations, under the same limits. Each transport counts its operations and live subscribers
 //! into [`measure`], which `/metrics` reads.
 
 pub mod auth;
@@ -14,6 +14,7 @@ pub mod errors;
 mod extension;
 mod graphiql;
 mod http;
+pub mod live;
 mod loaders;
 pub mod measure;
 mod prefetch;
@@ -34,6 +35,7 @@ pub use auth::{ApiKey, ApiKeys, Scope};
 pub use cache::AnswerCache;
 pub use http::Limits;
 pub(crate) use http::{failed_before_execution, operation, operation_type};
+pub use live::Live;
 pub use measure::OperationMetrics;
 pub use query::Query;
 pub use subscription::Subscription;
@@ -48,14 +50,14 @@ pub type ApiSchema = Schema<Query, EmptyMutation, Subscription>;
 
 /// What every resolver can reach.
 #[derive(Debug, Clone)]
-pub struct ApiState {
+pub struct ResolverData {
     pub store: Store,
     pub normalizer: Normalizer,
     pub hub: Hub,
 }
 
 /// Builds the schema; `state` is `None` only to print the SDL.
-pub fn schema(state: Option<ApiState>, limits: &Limits) -> ApiSchema {
+pub fn schema(state: Option<ResolverData>, limits: &Limits) -> ApiSchema {
     let mut builder = Schema::build(Query, EmptyMutation, Subscription)
         .extension(extension::SpecRules)
         .limit_depth(limits.max_depth)
@@ -83,6 +85,7 @@ pub struct RouteState {
     pub api_keys: ApiKeys,
     pub graphql_limits: Limits,
     pub answers: AnswerCache,
+    pub live: Live,
     pub websockets: WebSockets,
     pub graphql_metrics: OperationMetrics,
 }
@@ -124,9 +127,9 @@ fn loaders_for(store: &Store) -> Loader {
     .delay(std::time::Duration::ZERO)
 }
 
-fn state<'a>(ctx: &Context<'a>) -> &'a ApiState {
+fn state<'a>(ctx: &Context<'a>) -> &'a ResolverData {
     // The schema used to serve always carries its state (see `schema`).
-    ctx.data_unchecked::<ApiState>()
+    ctx.data_unchecked::<ResolverData>()
 }
 
 fn store<'a>(ctx: &Context<'a>) -> &'a Store {

@@ -4,13 +4,14 @@
 //! # Layout
 //!
 //! The modules are layers, each importing only from its own and those below it (the order
-//! `tests/e2e/architecture.rs` checks, with the few imports that still break it listed there):
+//! `tests/e2e/architecture.rs` checks):
 //!
 //! 0. [`domain`]: Mobiniti's model: the kinds, lenient JSON, one payload module per kind
 //!    ([`domain::payload`]), phone numbers to E.164 ([`domain::phone`]), categories, dedupe keys,
-//!    and the step from a raw body to an event ([`domain::event`]). No HTTP, SQL or GraphQL.
-//! 1. [`store`]: the event log ([`store::Store::append`]), the projections derived from it, the
-//!    quarantine, and `rebuild`.
+//!    and the step from a raw body to an event ([`domain::event`]), the same at ingest, on
+//!    `rebuild` and on `replay-quarantine`. No HTTP, SQL or GraphQL.
+//! 1. [`store`]: the event log ([`store::Store::append`]), the projections derived from it and
+//!    recomputed by `rebuild`, the quarantine and its replay, the values kept in the store.
 //! 2. [`stream`]: the log followed live, for subscriptions.
 //! 3. The edges and what stands in front of them: [`webhooks`] (`POST /webhooks/mobiniti/{kind}`:
 //!    token, body cap, the answers, the OpenAPI document), [`graphql`] (over HTTP, WebSocket and
@@ -18,16 +19,18 @@
 //!    authentications, limited), [`origins`] (which web pages may reach the GraphQL API);
 //!    [`derivation`], the settings that decide what is derived, kept in the store.
 //! 4. The app: [`config`] (the flags, also read from the environment), the routes' shared
-//!    [`AppState`], [`app`] and [`run`], the server under them (`serve`), [`setup`].
-//! 5. The commands: [`cli`] (the command line), [`simulate`] (realistic traffic for a running
-//!    service), and `rebuild`, `quarantine_replay`, `settings`, the commands of those names.
+//!    [`AppState`] ([`AppState::build`]), [`app`] (the router over a state), [`serve`] (the
+//!    HTTP server under it), [`run`], and [`setup`] (what start-up prints).
+//! 5. The commands: [`cli`] (the command line) and [`commands`], one module per command besides
+//!    `serve`: `rebuild`, `replay-quarantine`, `settings`, `urls`, `simulate`.
 //!
-//! [`app`] builds the router from a state; [`run`] serves it on a listener until a shutdown
-//! signal, which is what the binary and the tests both start.
+//! [`run`] is what the binary's `serve` starts: the store opened, [`AppState::build`], [`app`],
+//! and [`serve::serve`] until a shutdown signal. A test can take the same steps itself.
 
 pub mod auth_guard;
 mod body;
 pub mod cli;
+pub mod commands;
 pub mod config;
 mod dashboard;
 pub mod derivation;
@@ -38,39 +41,31 @@ pub mod health;
 pub mod logging;
 pub mod metrics;
 pub mod origins;
-mod quarantine_replay;
-mod rebuild;
-mod serve;
-mod settings;
+pub mod serve;
 pub mod setup;
-pub mod simulate;
 mod state;
 pub mod store;
 pub mod stream;
 pub mod webhooks;
 
 use std::future::Future;
-use std::io::Write;
+use std::net::SocketAddr;
 
 use anyhow::Context;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::http::Request;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 use tower::ServiceBuilder;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-pub use quarantine_replay::replay_quarantine;
-pub use rebuild::rebuild;
-pub use settings::{change_settings, show_settings};
 pub use state::AppState;
 
 use config::Config;
+use serve::Listener;
 use store::Store;
-use webhooks::{WebhookToken, WebhookTokens};
 
 /// The whole HTTP interface.
 pub fn app(state: AppState) -> Router {
@@ -118,10 +113,10 @@ pub fn app(state: AppState) -> Router {
         )
 }
 
-/// Opens and migrates the store, settles the derivation settings with it, prints the webhook
-/// URLs, and serves on `listener` until `shutdown` resolves; requests in flight then finish
-/// before it returns. With `--metrics-listen`, `/metrics` is served on a listener of its own,
-/// bound here, and stops with the main one.
+/// Opens and migrates the store, builds the state, prints the webhook URLs, and serves on
+/// `listener` until `shutdown` resolves; requests in flight then finish before it returns, for
+/// `--shutdown-timeout` at most. With `--metrics-listen`, `/metrics` is served on a listener of
+/// its own, bound here, and stops with the main one.
 pub async fn run(
     config: Config,
     listener: TcpListener,
@@ -137,112 +132,52 @@ pub async fn run(
         })?),
         None => None,
     };
-    let store = open_store(&config).await?;
-    let normalizer = derivation::in_force(&config.derivation_given(), &store)
-        .await?
-        .for_new_events()?
-        .normalizer();
-    let _checkpoints = store.start_checkpoints();
-    let (tokens, generated) = webhook_tokens(&config, &store).await?;
-    let address = listener
-        .local_addr()
-        .context("reading the listen address")?;
+    let state = AppState::build(&config, open_store(&config).await?).await?;
+    let _checkpoints = state.store.start_checkpoints();
+    let address = local_addr(&listener)?;
     let metrics_address = match &metrics_listener {
-        Some(listener) => listener
-            .local_addr()
-            .context("reading the metrics listen address")?,
+        Some(listener) => local_addr(listener)?,
         None => address,
     };
-    let base_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{address}"));
-
-    {
-        let mut out = std::io::stdout().lock();
-        let printed = writeln!(out, "mobiniti-events is listening on http://{address}")
-            .and_then(|()| {
-                setup::write_entry_points(
-                    &mut out,
-                    &format!("http://{address}"),
-                    &format!("http://{metrics_address}"),
-                )
-            })
-            .and_then(|()| setup::write_webhook_urls(&mut out, &base_url, &tokens[0], generated))
-            .and_then(|()| out.flush());
-        // A closed standard output (a supervisor that stopped reading) is no reason not to serve.
-        if let Err(err) = printed {
-            tracing::warn!(error = %err, "the webhook URLs could not be printed; `mobiniti-events urls` prints them");
-        }
-    }
-
-    let graphql_limits = config.graphql_limits();
-    // Half the read pool at most for subscribers catching up; the rest stays for queries.
-    let readers = (config.store_max_connections / 2).max(1) as usize;
-    let hub = stream::Hub::start(store.clone(), readers)
-        .await
-        .context("reading the log's head")?;
-    let schema = graphql::schema(
-        Some(graphql::ApiState {
-            store: store.clone(),
-            normalizer: normalizer.clone(),
-            hub: hub.clone(),
-        }),
-        &graphql_limits,
+    setup::announce(
+        config.public_url.as_deref(),
+        address,
+        metrics_address,
+        &state.webhook_tokens,
     );
-    let (close_websockets, closing) = watch::channel(false);
-    let mut metrics_closing = closing.clone();
-    let metrics = metrics::Metrics::default();
-    let state = AppState {
-        commits: store::GroupCommit::start(store.clone(), config.batch_settings()),
-        store,
-        webhook_tokens: WebhookTokens::new(&tokens),
-        webhook_body_limit: config.webhook_body_limit,
-        normalizer,
-        schema,
-        api_keys: graphql::ApiKeys::new(config.api_keys.clone()),
-        graphql_limits,
-        answers: graphql::AnswerCache::new(config.graphql_cache_mib.saturating_mul(1024 * 1024)),
-        websockets: graphql::WebSockets::new(config.ws_settings(), closing, hub),
-        auth_guard: auth_guard::AuthGuard::new(config.guard_settings()),
-        origins: config.origins(),
-        metrics,
-        graphql_metrics: graphql::OperationMetrics::default(),
-        request_body_timeout: config.request_body_timeout,
-    };
-    // Graceful shutdown does not wait for upgraded connections: each closes itself (1001) on this.
+    tracing::info!(%address, metrics = %metrics_address, "serving");
+
+    let closing = state.closing.clone();
     let (stopping, stopped) = tokio::sync::oneshot::channel();
     let shutdown = async move {
         shutdown.await;
-        close_websockets.send_replace(true);
+        closing.send_replace(true);
         let _ = stopping.send(());
     };
-    let deadline = config.shutdown_timeout;
-    tracing::info!(%address, metrics = %metrics_address, "serving");
-    let (main_app, scrape) = match metrics_listener {
-        Some(metrics_listener) => (
-            metrics::without_scrape(app(state.clone())),
-            Some((
-                metrics_listener,
-                metrics::scrape_only(metrics::Sources::from_ref(&state)),
-            )),
-        ),
-        None => (app(state), None),
-    };
     let header_timeout = config.request_header_timeout;
-    let serving = serve::serve(listener, main_app, header_timeout, shutdown);
-    // Stopped by the same signal as the main listener, and waited for with it.
-    let scraping = async move {
-        let Some((metrics_listener, scrape)) = scrape else {
-            return;
+    let serving = async move {
+        let listener = Listener::new(listener, header_timeout);
+        let Some(metrics_listener) = metrics_listener else {
+            return serve::serve(listener, app(state), shutdown).await;
         };
-        let stopping = async move {
+        // Stopped by the same signal as the main listener, and waited for with it.
+        let mut closing = state.closing.subscribe();
+        let scrape_stopping = async move {
             // An error means the sender is gone, that is, the service is stopping.
-            let _ = metrics_closing.wait_for(|closed| *closed).await;
+            let _ = closing.wait_for(|closed| *closed).await.map(drop);
         };
-        serve::serve(metrics_listener, scrape, header_timeout, stopping).await;
+        let scrape = metrics::scrape_only(metrics::Sources::from_ref(&state));
+        tokio::join!(
+            serve::serve(listener, metrics::without_scrape(app(state)), shutdown),
+            serve::serve(
+                Listener::new(metrics_listener, header_timeout),
+                scrape,
+                scrape_stopping
+            ),
+        );
     };
     // A client that stopped reading can hold graceful shutdown for as long as TCP lets it.
+    let deadline = config.shutdown_timeout;
     let overdue = async move {
         if stopped.await.is_ok() {
             tokio::time::sleep(deadline).await;
@@ -251,7 +186,7 @@ pub async fn run(
         }
     };
     tokio::select! {
-        ((), ()) = async { tokio::join!(serving, scraping) } => {}
+        () = serving => {}
         () = overdue => tracing::warn!(
             ?deadline,
             "connections still open after --shutdown-timeout; closing them"
@@ -261,25 +196,8 @@ pub async fn run(
     Ok(())
 }
 
-/// `mobiniti-events urls`: the webhook URLs for `--public-url` (else the listen address).
-pub async fn print_webhook_urls(config: &Config) -> anyhow::Result<()> {
-    let store = open_store(config).await?;
-    let (tokens, generated) = webhook_tokens(config, &store).await?;
-    let base_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", config.listen));
-    let mut out = std::io::stdout().lock();
-    setup::write_webhook_urls(&mut out, &base_url, &tokens[0], generated)
-        .and_then(|()| out.flush())
-        .context("printing the webhook URLs")?;
-    if config.public_url.is_none() {
-        eprintln!(
-            "These URLs use the listen address; Mobiniti needs the public one: \
-             mobiniti-events urls --public-url https://your-host"
-        );
-    }
-    Ok(())
+fn local_addr(listener: &TcpListener) -> anyhow::Result<SocketAddr> {
+    listener.local_addr().context("reading the listen address")
 }
 
 /// Connects to the store and applies pending migrations.
@@ -287,25 +205,4 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = Store::connect(&config.store_options()).await?;
     store.migrate().await?;
     Ok(store)
-}
-
-/// The tokens in force, and whether one was generated now: the configured ones, or else the
-/// one kept in the store (generated on first start).
-async fn webhook_tokens(
-    config: &Config,
-    store: &Store,
-) -> anyhow::Result<(Vec<WebhookToken>, bool)> {
-    if !config.webhook_token.is_empty() {
-        return Ok((config.webhook_token.clone(), false));
-    }
-    let candidate = WebhookToken::generate();
-    let (stored, generated) = store
-        .webhook_token_or_insert(candidate.expose())
-        .await
-        .context("reading the webhook token from the store")?;
-    let token = stored
-        .parse::<WebhookToken>()
-        .map_err(anyhow::Error::msg)
-        .context("the webhook token kept in the store is malformed")?;
-    Ok((vec![token], generated))
 }

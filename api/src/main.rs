@@ -4,6 +4,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use api::cli::{Cli, Command, SettingsAction};
+use api::commands;
 use api::config::Config;
 use api::logging::LogFormat;
 
@@ -34,17 +35,17 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Rebuild => api::rebuild(&cli.config).await,
-        Command::ReplayQuarantine => api::replay_quarantine(&cli.config).await,
+        Command::Rebuild => commands::rebuild(&cli.config).await,
+        Command::ReplayQuarantine => commands::replay_quarantine(&cli.config).await,
         Command::Schema => {
             print!("{}", api::graphql::sdl());
             Ok(())
         }
-        Command::Urls => api::print_webhook_urls(&cli.config).await,
-        Command::Simulate(args) => api::simulate::run(&cli.config, &args).await,
+        Command::Urls => commands::print_webhook_urls(&cli.config).await,
+        Command::Simulate(args) => commands::simulate::run(&cli.config, &args).await,
         Command::Settings(args) => match args.action {
-            None => api::show_settings(&cli.config).await,
-            Some(SettingsAction::Set) => api::change_settings(&cli.config).await,
+            None => commands::show_settings(&cli.config).await,
+            Some(SettingsAction::Set) => commands::change_settings(&cli.config).await,
         },
     }
 }

@@ -30,7 +30,7 @@ use prometheus_client::registry::Registry;
 
 use crate::auth_guard::AuthGuard;
 use crate::domain::kind::WebhookKind;
-use crate::graphql::{OperationMetrics, WebSockets};
+use crate::graphql::{Live, OperationMetrics};
 use crate::store::{GroupCommit, Store};
 
 /// What became of one webhook delivery.
@@ -167,7 +167,7 @@ pub struct Sources {
     pub commits: GroupCommit,
     pub graphql: OperationMetrics,
     pub store: Store,
-    pub websockets: WebSockets,
+    pub live: Live,
     pub auth_guard: AuthGuard,
 }
 

@@ -30,22 +30,41 @@ use tower::ServiceExt;
 /// client's (out of file descriptors): at once would spin on the same error.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
+/// A bound socket, and how long its connections have to send a request's headers.
+#[derive(Debug)]
+pub struct Listener {
+    tcp: TcpListener,
+    header_timeout: Duration,
+}
+
+impl Listener {
+    pub fn new(tcp: TcpListener, header_timeout: Duration) -> Self {
+        Self {
+            tcp,
+            header_timeout,
+        }
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.tcp.local_addr()
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` resolves, then stops accepting, lets each
 /// connection finish the request it is serving, and returns once they all have. Upgraded
 /// connections are not waited for: they close themselves on the same signal.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    header_timeout: Duration,
-    shutdown: impl Future<Output = ()>,
-) {
+pub async fn serve(listener: Listener, router: Router, shutdown: impl Future<Output = ()>) {
+    let Listener {
+        tcp,
+        header_timeout,
+    } = listener;
     let (stop, stopping) = watch::channel(false);
     let connections = TaskTracker::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
             () = &mut shutdown => break,
-            accepted = listener.accept() => accepted,
+            accepted = tcp.accept() => accepted,
         };
         match accepted {
             Ok((stream, peer)) => {
@@ -65,7 +84,7 @@ pub async fn serve(
             }
         }
     }
-    drop(listener);
+    drop(tcp);
     stop.send_replace(true);
     connections.close();
     connections.wait().await;

@@ -1,9 +1,37 @@
-//! What `serve` tells a user at start-up: the six webhook URLs and where each goes in Mobiniti.
+//! What `serve` tells a user at start-up: where it listens, and the six webhook URLs and where
+//! each goes in Mobiniti.
 
 use std::io::{self, Write};
+use std::net::SocketAddr;
 
 use crate::domain::kind::WebhookKind;
-use crate::webhooks::{self, WebhookToken};
+use crate::webhooks::{self, WebhookToken, WebhookTokens};
+
+/// Prints, on standard output, where the service listens, where a person goes next, and the
+/// webhook URLs for `public_url` (else the listen address).
+pub fn announce(
+    public_url: Option<&str>,
+    address: SocketAddr,
+    metrics_address: SocketAddr,
+    tokens: &WebhookTokens,
+) {
+    let listening = format!("http://{address}");
+    let base_url = public_url.unwrap_or(&listening);
+    let mut out = io::stdout().lock();
+    let printed = writeln!(out, "mobiniti-events is listening on {listening}")
+        .and_then(|()| {
+            write_entry_points(&mut out, &listening, &format!("http://{metrics_address}"))
+        })
+        .and_then(|()| write_webhook_urls(&mut out, base_url, tokens.shown(), tokens.generated()))
+        .and_then(|()| out.flush());
+    // A closed standard output (a supervisor that stopped reading) is no reason not to serve.
+    if let Err(err) = printed {
+        tracing::warn!(
+            error = %err,
+            "the webhook URLs could not be printed; `mobiniti-events urls` prints them"
+        );
+    }
+}
 
 /// Writes the webhook URLs, grouped by the Mobiniti settings page that holds them.
 pub fn write_webhook_urls(

@@ -1,15 +1,19 @@
-//! The state the routes share, and the slice of it each edge reads (`FromRef`): the edges
-//! never import it, so they depend on nothing above them (`tests/e2e/architecture.rs`).
+//! The state the routes share, built once from the configuration and an open store, and the
+//! slice of it each edge reads (`FromRef`): the edges never import it, so they depend on
+//! nothing above them (`tests/e2e/architecture.rs`).
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use axum::extract::FromRef;
 use axum::http::Request;
+use tokio::sync::watch;
 
+use crate::config::Config;
 use crate::domain::payload::Normalizer;
 use crate::store::Store;
 use crate::webhooks::WebhookTokens;
-use crate::{auth_guard, graphql, health, metrics, origins, store, webhooks};
+use crate::{auth_guard, derivation, graphql, health, metrics, origins, store, stream, webhooks};
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -24,6 +28,8 @@ pub struct AppState {
     pub api_keys: graphql::ApiKeys,
     pub graphql_limits: graphql::Limits,
     pub answers: graphql::AnswerCache,
+    /// WebSocket connections and SSE streams: their shared limits and executions.
+    pub live: graphql::Live,
     pub websockets: graphql::WebSockets,
     pub auth_guard: auth_guard::AuthGuard,
     /// Which pages may reach the GraphQL API (`Host` and `Origin`).
@@ -33,6 +39,58 @@ pub struct AppState {
     pub graphql_metrics: graphql::OperationMetrics,
     /// How long a request body may stall (`--request-body-timeout`).
     pub request_body_timeout: std::time::Duration,
+    /// Turns true when the service begins to stop: upgraded connections, which graceful
+    /// shutdown does not wait for, close themselves on it (1001).
+    pub closing: watch::Sender<bool>,
+}
+
+impl AppState {
+    /// Everything the routes share, over `store` (open and migrated): the derivation settings
+    /// settled with it, the webhook tokens in force, the group commit and the follower of the
+    /// log started. The same for the binary and for a test that serves the router itself.
+    pub async fn build(config: &Config, store: Store) -> anyhow::Result<Self> {
+        let normalizer = derivation::in_force(&config.derivation_given(), &store)
+            .await?
+            .for_new_events()?
+            .normalizer();
+        let webhook_tokens = WebhookTokens::in_force(&config.webhook_token, &store).await?;
+        let graphql_limits = config.graphql_limits();
+        // Half the read pool at most for subscribers catching up; the rest stays for queries.
+        let readers = (config.store_max_connections / 2).max(1) as usize;
+        let hub = stream::Hub::start(store.clone(), readers)
+            .await
+            .context("reading the log's head")?;
+        let schema = graphql::schema(
+            Some(graphql::ResolverData {
+                store: store.clone(),
+                normalizer: normalizer.clone(),
+                hub: hub.clone(),
+            }),
+            &graphql_limits,
+        );
+        let (closing, _) = watch::channel(false);
+        Ok(Self {
+            commits: store::GroupCommit::start(store.clone(), config.batch_settings()),
+            store,
+            webhook_tokens,
+            webhook_body_limit: config.webhook_body_limit,
+            normalizer,
+            schema,
+            api_keys: graphql::ApiKeys::new(config.api_keys.clone()),
+            graphql_limits,
+            answers: graphql::AnswerCache::new(
+                config.graphql_cache_mib.saturating_mul(1024 * 1024),
+            ),
+            live: graphql::Live::new(config.live_settings(), closing.subscribe(), hub),
+            websockets: graphql::WebSockets::new(config.ws_settings()),
+            auth_guard: auth_guard::AuthGuard::new(config.guard_settings()),
+            origins: config.origins(),
+            metrics: metrics::Metrics::default(),
+            graphql_metrics: graphql::OperationMetrics::default(),
+            request_body_timeout: config.request_body_timeout,
+            closing,
+        })
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -61,7 +119,7 @@ impl FromRef<AppState> for metrics::Sources {
             commits: state.commits.clone(),
             graphql: state.graphql_metrics.clone(),
             store: state.store.clone(),
-            websockets: state.websockets.clone(),
+            live: state.live.clone(),
             auth_guard: state.auth_guard.clone(),
         }
     }
@@ -75,6 +133,7 @@ impl FromRef<AppState> for graphql::RouteState {
             api_keys: state.api_keys.clone(),
             graphql_limits: state.graphql_limits.clone(),
             answers: state.answers.clone(),
+            live: state.live.clone(),
             websockets: state.websockets.clone(),
             graphql_metrics: state.graphql_metrics.clone(),
         }

@@ -8,15 +8,14 @@ mod append;
 mod checkpoint;
 mod connect;
 mod group_commit;
+mod kept;
 mod migrate;
 pub mod page;
 mod projections;
 mod quarantine;
-mod quarantine_replay;
 mod queries;
-mod rebuild;
+mod recompute;
 mod refusal;
-mod settings;
 mod version;
 
 use std::sync::Arc;
@@ -29,10 +28,9 @@ pub use append::{Appended, NOTIFY_CHANNEL};
 pub use connect::{StoreOptions, redact_password};
 pub use group_commit::{AppendError, BATCH_SIZE_BOUNDS, BatchSettings, CommitCounts, GroupCommit};
 pub use page::{Page, PageError, PageRequest};
-pub use quarantine::Quarantined;
-pub use quarantine_replay::{ReplayReport, StillRefused};
+pub use quarantine::{Quarantined, ReplayReport, StillRefused};
 pub use queries::*;
-pub use rebuild::RebuildReport;
+pub use recompute::RebuildReport;
 
 #[cfg(test)]
 pub(crate) use append::tests::inbound as test_inbound;
@@ -62,7 +60,7 @@ pub enum StoreError {
     /// answer (see `refusal.rs`).
     #[error("the store refused the data: {0}")]
     Refused(String),
-    #[error("event at position {position} cannot be read back ({message}); its payload is kept")]
+    #[error("event at position {position} cannot be read back ({message}); it stays in the log")]
     Unreadable { position: i64, message: String },
 }
 

@@ -16,7 +16,7 @@ use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::{get, post};
 
-pub use auth::{WebhookToken, WebhookTokens};
+pub use auth::{TokenError, WebhookToken, WebhookTokens};
 pub use error::WebhookError;
 pub use receive::Receipt;
 

@@ -9,9 +9,9 @@
 //! 2. **stream**: the log followed live, over the store.
 //! 3. **edges**: what clients talk to (the webhooks, GraphQL, the dashboard, health and metrics)
 //!    and what stands in front of them (credentials, origins, body limits, error answers).
-//! 4. **app**: the command line, the state the edges share, the server and its wiring.
-//! 5. **commands**: `rebuild`, `replay-quarantine`, `settings`, `simulate`, each a client of the
-//!    layers below.
+//! 4. **app**: the configuration, the state the edges share, the server and its wiring.
+//! 5. **commands**: the command line, and `rebuild`, `replay-quarantine`, `settings`, `urls`,
+//!    `simulate`, each a client of the layers below.
 //!
 //! A module may import from its own layer or the layers below, never from above; and no two
 //! top-level modules of a layer may import each other, directly or around a cycle: then neither
@@ -51,10 +51,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("serve", 4),
     ("state", 4),
     ("setup", 4),
-    ("rebuild", 5),
-    ("quarantine_replay", 5),
-    ("settings", 5),
-    ("simulate", 5),
+    ("commands", 5),
     ("cli", 5),
 ];
 

@@ -25,6 +25,8 @@ mod group_commit;
 mod hostile_clients;
 mod hostile_graphql;
 mod idle_connections;
+mod in_process;
+mod live_limits;
 mod log_reads;
 mod logs;
 mod metrics;

@@ -159,7 +159,9 @@ async fn a_delivery_the_store_refuses_is_quarantined_and_its_batchmates_are_stor
     .expect("quarantine a delivery");
     let cli = api::cli::Cli::try_parse_from(["mobiniti-events", "--database-url", &app.db.url])
         .expect("flags parse");
-    api::replay_quarantine(&cli.config).await.expect("replay");
+    api::commands::replay_quarantine(&cli.config)
+        .await
+        .expect("replay");
     assert_eq!(events::Entity::find().count(&db).await.expect("count"), 5);
     let kept = quarantine::Entity::find().all(&db).await.expect("read");
     assert_eq!(kept.len(), 2, "the refused deliveries stay");
@@ -171,7 +173,9 @@ async fn a_delivery_the_store_refuses_is_quarantined_and_its_batchmates_are_stor
     db.execute_unprepared(unrefuse)
         .await
         .expect("drop the refusal");
-    api::replay_quarantine(&cli.config).await.expect("replay");
+    api::commands::replay_quarantine(&cli.config)
+        .await
+        .expect("replay");
     assert_eq!(events::Entity::find().count(&db).await.expect("count"), 6);
     assert_eq!(
         quarantine::Entity::find().count(&db).await.expect("count"),

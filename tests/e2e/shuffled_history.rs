@@ -87,7 +87,9 @@ async fn shuffled_histories_leave_the_same_tables(backend: Backend) {
                         )
                         .await;
                         quarantine_all(&db, quarantined.into_iter().map(|(_, d)| d)).await;
-                        api::replay_quarantine(&cli.config).await.expect("replay");
+                        api::commands::replay_quarantine(&cli.config)
+                            .await
+                            .expect("replay");
                     } else {
                         post_all(&app, order).await;
                     }

@@ -74,8 +74,17 @@ pub async fn spawn_app_with(backend: Backend, flags: &[&str]) -> TestApp {
 /// Starts the built binary (`mobiniti-events serve`) on a fresh database with extra flags: for
 /// what the README promises of the binary, start-up and all, rather than of the library.
 pub async fn spawn_binary_with(backend: Backend, flags: &[&str]) -> TestApp {
+    spawn_binary_with_env(backend, flags, &[]).await
+}
+
+/// [`spawn_binary_with`], with environment variables set for the binary.
+pub async fn spawn_binary_with_env(
+    backend: Backend,
+    flags: &[&str],
+    env: &[(&str, &str)],
+) -> TestApp {
     let db = TestDb::create(backend).await;
-    let process = process::ServiceProcess::start_with(&db.url, flags).await;
+    let process = process::ServiceProcess::start_with_env(&db.url, flags, env).await;
     let app = TestApp {
         address: process.address,
         client: reqwest::Client::new(),

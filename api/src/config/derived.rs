@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use super::{Config, MAX_WEBHOOK_TOKENS};
 use crate::derivation::{Derivation, Given};
 use crate::domain::payload::Normalizer;
-use crate::graphql::{Limits, ws};
+use crate::graphql::{Limits, live, ws};
 use crate::store::StoreOptions;
 
 impl Config {
@@ -44,14 +44,19 @@ impl Config {
         }
     }
 
+    pub fn live_settings(&self) -> live::Settings {
+        live::Settings {
+            max_connections: self.live_max_connections,
+            keep_alive: self.live_keep_alive,
+            send_timeout: self.live_send_timeout,
+            group_buffer: usize::from(self.live_group_buffer),
+        }
+    }
+
     pub fn ws_settings(&self) -> ws::Settings {
         ws::Settings {
-            max_connections: self.ws_max_connections,
             max_subscriptions: self.ws_max_subscriptions,
             init_timeout: self.ws_init_timeout,
-            keep_alive: self.ws_keep_alive,
-            send_timeout: self.ws_send_timeout,
-            group_buffer: usize::from(self.ws_group_buffer),
             max_pending_per_address: usize::from(self.ws_max_pending_per_address),
         }
     }

@@ -12,9 +12,9 @@
 //! `EventSource` is shown nothing of a failed response.
 //!
 //! Past the checks the operation runs exactly as one sent over WebSocket
-//! ([`super::ws::operation`]): the key's scope, fresh loaders, catch-up from `afterPosition` then
+//! ([`super::live::operation`]): the key's scope, fresh loaders, catch-up from `afterPosition` then
 //! live, the shared execution of identical live subscriptions. So the delivery guarantee is the
-//! same code. A stream takes one of the `--ws-max-connections` slots for as long as it is open.
+//! same code. A stream takes one of the `--live-max-connections` slots for as long as it is open.
 //! How a stream is written, kept alive and ended is in [`stream`].
 
 mod stream;
@@ -31,12 +31,12 @@ use super::http::{
     Media, Params, accepted, bad_request, params_of_post, params_of_query, refuse, reply,
     unauthenticated,
 };
-use super::ws::message::OperationPayload;
-use super::ws::{operation, too_many_connections};
+use super::live::operation;
+use super::live::{OperationPayload, REFUSALS_LOGGED, too_many_connections};
 use crate::graphql::RouteState;
 use crate::graphql::measure::StreamedOperation;
 
-/// `extensions.code` of a stream refused because `--ws-max-connections` are open.
+/// `extensions.code` of a stream refused because `--live-max-connections` are open.
 const TOO_MANY_CONNECTIONS: &str = "TOO_MANY_CONNECTIONS";
 
 /// `GET /graphql/stream`: the request in the query string, `variables` and `extensions` as JSON.
@@ -108,9 +108,9 @@ fn open(state: RouteState, scope: Scope, params: Params) -> Response {
             return refused(error);
         }
     };
-    let Some(slot) = state.websockets.slot() else {
-        let max = state.websockets.settings().max_connections;
-        if let Some(held_back) = super::ws::REFUSALS_LOGGED.allow() {
+    let Some(slot) = state.live.slot() else {
+        let max = state.live.settings().max_connections;
+        if let Some(held_back) = REFUSALS_LOGGED.allow() {
             tracing::warn!(
                 code = TOO_MANY_CONNECTIONS,
                 held_back,

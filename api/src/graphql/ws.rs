@@ -6,26 +6,23 @@
 //! Written by hand over `Schema::execute_stream`: async-graphql's own WebSocket handling departs
 //! from graphql-transport-ws (its close codes and its answers to a malformed message).
 //!
-//! Every connection is bounded: at most `--ws-max-connections` at once, GraphQL over SSE streams
-//! ([`super::sse`]) included (more are answered 503), at most `--ws-max-pending-per-address`
-//! of them not yet acknowledged per client address (more are answered 429, [`pending`]),
-//! `--ws-max-subscriptions` operations on each, holding [`MAX_OPERATION_BYTES`] at most
-//! together ([`running`]), and a fixed amount of memory per connection (see [`connection`]). A
-//! client that stops reading is disconnected after `--ws-send-timeout`.
+//! Every connection is bounded: by the limits it shares with GraphQL over SSE streams
+//! ([`super::live`]: how many are open, keep-alive, a client that stops reading), at most
+//! `--ws-max-pending-per-address` of them not yet acknowledged per client address (more are
+//! answered 429, [`pending`]), `--ws-max-subscriptions` operations on each, holding
+//! [`MAX_OPERATION_BYTES`] at most together ([`running`]), and a fixed amount of memory per
+//! connection (see [`connection`]).
 //!
 //! - [`connection`]: one socket: the reads, the single writer, keep-alive, the operations.
 //! - [`running`]: the operations of one connection, and the bytes they hold.
-//! - [`operation`]: one operation, run in its own task.
 //! - [`message`]: what either protocol says, once decoded; [`close`]: why a connection closes.
 
 mod close;
 mod connection;
 mod legacy;
-pub(super) mod message;
-pub(super) mod operation;
+mod message;
 mod pending;
 mod running;
-pub mod shared;
 mod transport;
 
 use std::sync::Arc;
@@ -36,18 +33,13 @@ use axum::extract::State;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::auth_guard::LateFailure;
 use crate::error::error_response;
 use crate::graphql::RouteState;
-use crate::logging::Throttle;
-use crate::stream::Hub;
+use crate::graphql::live::{REFUSALS_LOGGED, too_many_connections};
 use message::{ClientMessage, Invalid, ServerMessage};
 use pending::Pending;
-
-/// Refusals for capacity come in floods; one line each would fill the disk.
-pub(super) static REFUSALS_LOGGED: Throttle = Throttle::new();
 
 /// The largest message a client may send: a query is at most `--graphql-max-query-bytes`, and
 /// its variables come on top, as with a POST body.
@@ -67,64 +59,31 @@ const WRITE_BUFFER_BYTES: usize = 16 * 1024;
 /// What a connection reads at a time; a larger message grows the buffer as it needs.
 const READ_BUFFER_BYTES: usize = 4 * 1024;
 
-/// The WebSocket limits, each a flag.
+/// The limits only a WebSocket has, each a flag; those it shares with SSE streams are
+/// [`super::live::Settings`].
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub max_connections: usize,
     pub max_subscriptions: usize,
     pub init_timeout: Duration,
-    pub keep_alive: Duration,
-    pub send_timeout: Duration,
-    /// Results a shared execution keeps for its slowest subscriber.
-    pub group_buffer: usize,
     /// Connections one address may hold before `connection_init` is acknowledged.
     pub max_pending_per_address: usize,
 }
 
-/// The connections of this process: their settings, the slots left, and the shutdown signal.
+/// What the WebSocket connections of this process share besides [`super::live::Live`]: their
+/// own limits, and the connections not acknowledged yet, per client address.
 #[derive(Debug, Clone)]
 pub struct WebSockets {
     settings: Arc<Settings>,
-    slots: Arc<Semaphore>,
-    /// Connections not acknowledged yet, per client address.
     pending: Arc<Pending>,
-    closing: watch::Receiver<bool>,
-    /// Identical live subscriptions, executed once for all their connections.
-    groups: Arc<shared::Groups>,
 }
 
 impl WebSockets {
-    /// `closing` turns true when the server shuts down; every connection then closes.
-    pub fn new(settings: Settings, closing: watch::Receiver<bool>, hub: Hub) -> Self {
-        let slots = Semaphore::new(settings.max_connections.min(Semaphore::MAX_PERMITS));
-        let groups = shared::Groups::new(hub, settings.group_buffer);
+    pub fn new(settings: Settings) -> Self {
         let pending = Pending::new(settings.max_pending_per_address);
         Self {
             settings: Arc::new(settings),
-            slots: Arc::new(slots),
             pending: Arc::new(pending),
-            closing,
-            groups: Arc::new(groups),
         }
-    }
-
-    /// The shared executions of identical live subscriptions.
-    pub fn groups(&self) -> &shared::Groups {
-        &self.groups
-    }
-
-    pub(super) fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
-    /// A connection slot, held until the connection ends; `None` when all are taken.
-    pub(super) fn slot(&self) -> Option<OwnedSemaphorePermit> {
-        self.slots.clone().try_acquire_owned().ok()
-    }
-
-    /// Turns true when the server shuts down.
-    pub(super) fn closing(&self) -> watch::Receiver<bool> {
-        self.closing.clone()
     }
 }
 
@@ -180,7 +139,7 @@ enum UpgradeError {
         "none of the subprotocols offered ({0}) is spoken here; use graphql-transport-ws or graphql-ws"
     )]
     UnknownSubprotocol(String),
-    /// 503: `--ws-max-connections` are open.
+    /// 503: `--live-max-connections` are open.
     #[error("{}", too_many_connections(*.0))]
     TooManyConnections(usize),
     /// 429, with `Retry-After` (`--ws-init-timeout`, by when one of them is acknowledged or
@@ -242,14 +201,6 @@ fn whole_seconds(duration: Duration) -> u64 {
     seconds.max(1)
 }
 
-/// Why a connection was refused when `max` are open.
-pub(super) fn too_many_connections(max: usize) -> String {
-    format!(
-        "{max} connections (WebSocket and SSE) are open, the most allowed (--ws-max-connections); \
-         retry later"
-    )
-}
-
 /// `GET /graphql/ws`: WebSocket upgrades only.
 pub async fn handler(
     State(state): State<RouteState>,
@@ -308,8 +259,9 @@ pub(super) fn accept(
         }
         None => None,
     };
-    let Some(slot) = sockets.slot() else {
-        return UpgradeError::TooManyConnections(sockets.settings.max_connections).into_response();
+    let Some(slot) = state.live.slot() else {
+        return UpgradeError::TooManyConnections(state.live.settings().max_connections)
+            .into_response();
     };
     let upgraded = connection::Upgraded {
         protocol,

@@ -33,7 +33,7 @@ pub(super) struct Current {
 
 impl Current {
     pub(super) fn of(state: &super::Sources) -> Self {
-        let groups = state.websockets.groups();
+        let groups = state.live.groups();
         Self {
             pool: state.store.pool_usage(),
             statements: state.store.statements_executed(),

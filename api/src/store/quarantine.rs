@@ -1,4 +1,7 @@
-//! The quarantine: deliveries that were authenticated but could not be read or validated.
+//! The quarantine: deliveries that were authenticated but could not be read or validated, kept
+//! whole until a later version reads them ([`replay`]).
+
+mod replay;
 
 use chrono::{DateTime, Utc};
 use entity::quarantine;
@@ -8,6 +11,8 @@ use uuid::Uuid;
 use super::{Store, StoreError, version};
 use crate::domain::kind::WebhookKind;
 use crate::domain::payload::nul;
+
+pub use replay::{ReplayReport, StillRefused};
 
 /// A rejected delivery, kept whole.
 #[derive(Debug, Clone)]

@@ -61,19 +61,25 @@ impl ServiceProcess {
         flags: &[&str],
         log: Option<std::fs::File>,
     ) -> Self {
-        Self::spawn(database_url, Some(TOKEN), flags, log).await
+        Self::spawn(database_url, Some(TOKEN), flags, &[], log).await
+    }
+
+    /// The same, with extra flags and environment variables.
+    pub async fn start_with_env(database_url: &str, flags: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::spawn(database_url, Some(TOKEN), flags, env, None).await
     }
 
     /// Starts it without `--webhook-token`: it uses the token kept in the store, generated on
     /// the first start.
     pub async fn start_with_stored_token(database_url: &str) -> Self {
-        Self::spawn(database_url, None, &[], None).await
+        Self::spawn(database_url, None, &[], &[], None).await
     }
 
     async fn spawn(
         database_url: &str,
         token: Option<&str>,
         flags: &[&str],
+        env: &[(&str, &str)],
         log: Option<std::fs::File>,
     ) -> Self {
         let mut child = binary()
@@ -91,6 +97,7 @@ impl ServiceProcess {
                     .flatten(),
             )
             .args(flags)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(log.map_or_else(Stdio::null, Stdio::from))
             .env("RUST_LOG", "debug")

@@ -10,7 +10,7 @@
 //! the log by position, so waiting loses nothing, and the stream holds a bounded number of
 //! results whatever the client does.
 //!
-//! A chunk that the client has not taken within `--ws-send-timeout` ends the stream: the
+//! A chunk that the client has not taken within `--live-send-timeout` ends the stream: the
 //! operation stops, the connection slot is freed, and the body ends with an error, which makes
 //! the server drop the connection rather than end the response as if complete. (The HTTP server
 //! polls a body only when it has room to write; what it already buffered stays until the client
@@ -37,9 +37,9 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::graphql::RouteState;
 use crate::graphql::Scope;
+use crate::graphql::live::operation::{self, Event, Outcome, Results};
+use crate::graphql::live::{Id, OperationPayload};
 use crate::graphql::measure::Transport;
-use crate::graphql::ws::message::{Id, OperationPayload};
-use crate::graphql::ws::operation::{self, Event, Outcome, Results};
 
 /// Results waiting for the pump, per stream.
 const QUEUE: usize = 32;
@@ -64,7 +64,7 @@ enum End {
     ShuttingDown,
     /// The client went away: the body was dropped.
     Gone,
-    /// A chunk was not taken within `--ws-send-timeout`.
+    /// A chunk was not taken within `--live-send-timeout`.
     NotReading(Duration),
 }
 
@@ -87,10 +87,10 @@ pub(super) fn respond(
 ) -> Response {
     let (results, queue) = mpsc::channel(QUEUE);
     let out = Results::new(Id::only(), 0, results);
-    let settings = state.websockets.settings();
+    let settings = state.live.settings();
     let pump = Pump {
         queue,
-        closing: state.websockets.closing(),
+        closing: state.live.closing(),
         keep_alive: settings.keep_alive,
         send_timeout: settings.send_timeout,
     };

@@ -34,7 +34,7 @@ pub(super) enum Close {
     /// 4429: a second `connection_init`.
     #[error("Too many initialisation requests")]
     TooManyInits,
-    /// 1008: one write did not finish within `--ws-send-timeout`.
+    /// 1008: one write did not finish within `--live-send-timeout`.
     #[error(
         "not reading: no progress for {}; resume with afterPosition",
         humantime::format_duration(*.0)
@@ -71,7 +71,7 @@ impl Close {
 
     /// How long the close frame may take to go out, with what was written before it. A client
     /// that stopped reading has up to a socket's worth of results ahead of its close frame, and
-    /// gets as long again as `--ws-send-timeout` to read them and the close: once dropped, it
+    /// gets as long again as `--live-send-timeout` to read them and the close: once dropped, it
     /// could get neither.
     pub(super) fn patience(&self) -> Duration {
         match self {

@@ -3,7 +3,7 @@
 //!
 //! # Memory and slow clients
 //!
-//! Each operation runs in its own task ([`super::operation`]) and hands every result, encoded,
+//! Each operation runs in its own task ([`crate::graphql::live::operation`]) and hands every result, encoded,
 //! to one queue per connection of [`QUEUE`] messages; the connection's single writer drains it
 //! into the socket. An operation whose result does not fit waits, and its stream with it: a
 //! subscription follows the log by position, so waiting loses nothing. The writer takes up to
@@ -23,10 +23,10 @@
 //! key does.
 //!
 //! A client that stops reading stalls the writer. One write that makes no progress for
-//! `--ws-send-timeout` ends the connection with 1008 and a reason that says so. No result is
+//! `--live-send-timeout` ends the connection with 1008 and a reason that says so. No result is
 //! written after it, and the close frame can only go after the frames already handed to the
 //! socket (tungstenite's write buffer, then the kernel's: megabytes, delivered in order), so the
-//! connection stays open up to another `--ws-send-timeout` for the client to read them and the
+//! connection stays open up to another `--live-send-timeout` for the client to read them and the
 //! close. Then it is dropped: a client that never reads again cannot be told, and sees the
 //! connection end after those frames, without a close frame. Either way the client reconnects
 //! and resumes with `afterPosition`.
@@ -45,13 +45,14 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use super::close::Close;
 use super::message::{ClientMessage, Id, Invalid, OperationPayload, ServerMessage};
-use super::operation::{self, Event, Outcome};
 use super::pending::Unacknowledged;
-use super::running::{Operations, payload_bytes};
+use super::running::{self, Operations, payload_bytes};
 use super::{MAX_OPERATION_BYTES, Protocol, Settings};
 use crate::auth_guard::LateFailure;
 use crate::graphql::RouteState;
 use crate::graphql::Scope;
+use crate::graphql::live;
+use crate::graphql::live::operation::{self, Event, Outcome};
 
 /// Results waiting for the writer, per connection.
 pub(super) const QUEUE: usize = 32;
@@ -105,6 +106,8 @@ struct Connection {
     protocol: Protocol,
     state: RouteState,
     settings: Arc<Settings>,
+    /// The limits shared with SSE streams: keep-alive, send timeout.
+    live: Arc<live::Settings>,
     authorization: Option<Authorization>,
     /// Where a refused key, or a `connection_init` that never came, is counted against the
     /// client's address (`auth_guard`).
@@ -140,8 +143,9 @@ pub(super) async fn serve(socket: WebSocket, state: RouteState, upgraded: Upgrad
         unacknowledged,
     } = upgraded;
     let settings = state.websockets.settings.clone();
+    let live = state.live.settings().clone();
     let (results, queue) = mpsc::channel(QUEUE);
-    let period = settings.keep_alive;
+    let period = live.keep_alive;
     let mut keep_alive = tokio::time::interval_at(Instant::now() + period, period);
     keep_alive.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut connection = Connection {
@@ -149,6 +153,7 @@ pub(super) async fn serve(socket: WebSocket, state: RouteState, upgraded: Upgrad
         protocol,
         state,
         settings,
+        live,
         authorization,
         late_failure,
         unacknowledged,
@@ -165,7 +170,7 @@ pub(super) async fn serve(socket: WebSocket, state: RouteState, upgraded: Upgrad
 
 impl Connection {
     async fn run(&mut self) -> End {
-        let mut closing = self.state.websockets.closing.clone();
+        let mut closing = self.state.live.closing();
         if *closing.borrow_and_update() {
             return Close::ShuttingDown.into();
         }
@@ -269,13 +274,13 @@ impl Connection {
         }
         let max = self.settings.max_subscriptions;
         if self.operations.len() >= max {
-            let errors = vec![operation::too_many_subscriptions(max)];
+            let errors = vec![running::too_many_subscriptions(max)];
             return self.send(ServerMessage::Error { id, errors }).await;
         }
         let bytes = payload_bytes(&payload);
         let held = self.operations.bytes();
         if held.saturating_add(bytes) > MAX_OPERATION_BYTES {
-            let errors = vec![operation::operations_too_large(
+            let errors = vec![running::operations_too_large(
                 MAX_OPERATION_BYTES,
                 held,
                 bytes,
@@ -332,14 +337,14 @@ impl Connection {
         self.write(message, Write::Now).await
     }
 
-    /// Writes one message; a write that makes no progress for `--ws-send-timeout` ends the
+    /// Writes one message; a write that makes no progress for `--live-send-timeout` ends the
     /// connection (see the module's documentation).
     async fn write(&mut self, message: ServerMessage, how: Write) -> Result<(), End> {
         let Some(text) = self.protocol.encode(message) else {
             return Ok(());
         };
         let message = Message::text(text);
-        let timeout = self.settings.send_timeout;
+        let timeout = self.live.send_timeout;
         match how {
             Write::Now => within(timeout, self.socket.send(message)).await,
             Write::Buffered => within(timeout, self.socket.feed(message)).await,
@@ -347,7 +352,7 @@ impl Connection {
     }
 
     async fn flush(&mut self) -> Result<(), End> {
-        within(self.settings.send_timeout, self.socket.flush()).await
+        within(self.live.send_timeout, self.socket.flush()).await
     }
 }
 

@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
+
+pub(in crate::graphql) use crate::graphql::live::{Id, OperationPayload};
 
 /// A message from the client.
 #[derive(Debug)]
@@ -46,46 +47,6 @@ pub(super) enum ServerMessage {
     ConnectionError(String),
 }
 
-/// An operation's id: a non-empty string chosen by the client.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(in crate::graphql) struct Id(String);
-
-impl Id {
-    /// The id of the one operation of a connection that runs no other (a GraphQL over SSE
-    /// stream), where no client names it.
-    pub(in crate::graphql) fn only() -> Self {
-        Self("1".to_owned())
-    }
-
-    pub(super) fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl<'de> Deserialize<'de> for Id {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let id = String::deserialize(deserializer)?;
-        if id.is_empty() {
-            return Err(serde::de::Error::custom("`id` must not be empty"));
-        }
-        Ok(Self(id))
-    }
-}
-
-/// The operation of a `subscribe` (legacy: `start`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(in crate::graphql) struct OperationPayload {
-    pub query: String,
-    #[serde(default)]
-    pub operation_name: Option<String>,
-    #[serde(default)]
-    pub variables: Option<Map<String, Value>>,
-    /// Checked to be an object, as the protocol says; nothing reads it.
-    #[serde(default, rename = "extensions")]
-    pub _extensions: Option<Map<String, Value>>,
-}
-
 /// Why a client's message was refused; the text becomes the close reason.
 #[derive(Debug, thiserror::Error)]
 pub(super) enum Invalid {
@@ -105,6 +66,6 @@ pub(super) fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, In
 
 /// A result message around a payload that is JSON text already.
 pub(super) fn next_text(id: &Id, kind: &str, payload: &str) -> String {
-    let id = Value::String(id.0.clone());
+    let id = Value::String(id.as_str().to_owned());
     format!(r#"{{"id":{id},"type":"{kind}","payload":{payload}}}"#)
 }

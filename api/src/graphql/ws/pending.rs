@@ -1,6 +1,6 @@
 //! Connections not acknowledged yet, counted per client address.
 //!
-//! A connection takes one of the `--ws-max-connections` slots at its upgrade, before the client
+//! A connection takes one of the `--live-max-connections` slots at its upgrade, before the client
 //! has said anything, and keeps it for up to `--ws-init-timeout` if the client never sends
 //! `connection_init`. Without a count per address, one client upgrading over and over could
 //! hold every slot. So an address (an IPv4 address or an IPv6 /64, as the auth guard counts

@@ -14,7 +14,7 @@ impl Connection {
     pub(super) async fn finish(mut self, end: End) {
         self.operations.clear();
         // No result is sent any more: free those queued now, not when the connection ends,
-        // which may be another `--ws-send-timeout` away.
+        // which may be another `--live-send-timeout` away.
         self.queue.close();
         while self.queue.try_recv().is_ok() {}
         let answer_by = match end {

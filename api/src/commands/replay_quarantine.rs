@@ -5,8 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::Config;
 use crate::derivation;
-use crate::domain::event::{self, Unreadable};
-use crate::domain::kind::WebhookKind;
+use crate::domain::event::{self, NotReadable};
 use crate::store::StillRefused;
 use crate::webhooks::WebhookError;
 
@@ -21,24 +20,23 @@ pub async fn replay_quarantine(config: &Config) -> anyhow::Result<()> {
         ProgressStyle::with_template("{spinner} replaying [{bar:40}] {pos}/{len} deliveries")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let read = |row: entity::quarantine::Model| {
-        let Some(kind) = WebhookKind::from_name(&row.kind) else {
-            return Err(StillRefused {
+    let read =
+        |row: entity::quarantine::Model| match event::reread(&row.kind, &row.raw_body, &normalizer)
+        {
+            Ok(read) => Ok(read.into_event(row.id, row.received_at, row.raw_body)),
+            Err(err @ NotReadable::UnknownKind(_)) => Err(StillRefused {
                 error_code: "unknown_webhook",
-                error_message: format!("`{}` is not a kind this version knows", row.kind),
-            });
-        };
-        event::from_body(kind, row.id, row.received_at, row.raw_body, &normalizer).map_err(
-            |Unreadable { reason, .. }| {
+                error_message: err.to_string(),
+            }),
+            Err(NotReadable::Payload { kind, reason }) => {
                 // Kept with the code and message the webhook would answer today.
                 let refusal = WebhookError::unreadable(kind, reason);
-                StillRefused {
+                Err(StillRefused {
                     error_code: refusal.code(),
                     error_message: refusal.to_string(),
-                }
-            },
-        )
-    };
+                })
+            }
+        };
     let report = store
         .replay_quarantine(read, |done, total| {
             bar.set_length(total);

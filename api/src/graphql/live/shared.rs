@@ -6,7 +6,7 @@
 //! group through a bounded broadcast channel, so a delivery costs a subscriber one frame.
 //!
 //! Every result carries the position of the item it resolved ([`PositionTap`]). A subscriber
-//! that falls more than `--ws-group-buffer` results behind the group leaves it and goes on alone, as if
+//! that falls more than `--live-group-buffer` results behind the group leaves it and goes on alone, as if
 //! it had subscribed with `afterPosition` set to the last result it received ([`ResumeAfter`]):
 //! it reads what it missed from the store, then follows live, and skips nothing.
 
@@ -23,7 +23,7 @@ use futures_util::{FutureExt, StreamExt};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::task::AbortHandle;
 
-use super::message::OperationPayload;
+use super::OperationPayload;
 use super::operation::{Event, Results, event_for};
 use crate::graphql::RouteState;
 use crate::graphql::Scope;

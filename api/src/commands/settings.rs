@@ -47,7 +47,7 @@ pub async fn change_settings(config: &Config) -> anyhow::Result<()> {
         ),
         None => println!("kept {} as the store's settings", change.next.derivation),
     }
-    crate::rebuild::rebuild_with(&store, &change.next.derivation)
+    super::rebuild::rebuild_with(&store, &change.next.derivation)
         .await
         .context(
             "the new settings are kept, but the projections were not rebuilt with them; \

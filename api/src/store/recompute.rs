@@ -1,4 +1,5 @@
-//! Recomputing every projection from the event log.
+//! Recomputing every projection from the event log, each body read again as at ingest
+//! ([`event::reread`]).
 //!
 //! Runs in one transaction under the append lock: readers see the old projections until the new
 //! ones commit, and webhooks arriving meanwhile wait for it (or are answered 503 and retried).
@@ -8,15 +9,14 @@ use sea_orm::{
     ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
 };
-use serde_json::Value;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 mod indexes;
 
 use super::{Store, StoreError, append::lock_head, projections};
-use crate::domain::kind::WebhookKind;
-use crate::domain::payload::{self, EventData, Normalizer};
+use crate::domain::event;
+use crate::domain::payload::{EventData, Normalizer};
 
 /// Events read per query.
 const PAGE: u64 = 1_000;
@@ -26,7 +26,8 @@ pub struct RebuildReport {
     pub events: u64,
 }
 
-type EventRow = (i64, Uuid, String, chrono::DateTime<chrono::Utc>, Value);
+/// Position, id, kind, receive time and the body as delivered.
+type EventRow = (i64, Uuid, String, chrono::DateTime<chrono::Utc>, Vec<u8>);
 
 impl Store {
     /// Empties the projections and replays the whole log into them. `progress` is told the total
@@ -80,17 +81,14 @@ fn parse_page(
     tokio::task::spawn_blocking(move || {
         page.into_iter()
             .map(|row| {
-                let (position, _, kind, _, payload) = &row;
-                let data = WebhookKind::from_name(kind)
-                    .ok_or_else(|| format!("unknown kind `{kind}`"))
-                    .and_then(|kind| {
-                        payload::parse(kind, payload, &normalizer).map_err(|e| e.to_string())
-                    })
-                    .map_err(|message| StoreError::Unreadable {
+                let (position, _, kind, _, raw) = &row;
+                let read = event::reread(kind, raw, &normalizer).map_err(|err| {
+                    StoreError::Unreadable {
                         position: *position,
-                        message,
-                    })?;
-                Ok((row, data))
+                        message: err.to_string(),
+                    }
+                })?;
+                Ok((row, read.data))
             })
             .collect()
     })
@@ -104,7 +102,7 @@ async fn read_page(txn: &DatabaseTransaction, after: i64) -> Result<Vec<EventRow
             events::Column::Id,
             events::Column::Kind,
             events::Column::ReceivedAt,
-            events::Column::Payload,
+            events::Column::RawBody,
         ])
         .filter(events::Column::Position.gt(after))
         .order_by_asc(events::Column::Position)

@@ -4,7 +4,7 @@
 //! events (or count as redeliveries of one already in the log) and leave the quarantine in the
 //! same commit, so a replay that stops halfway leaves nothing both in the log and in the
 //! quarantine. The ones that still do not read stay, with the error this version gives. A page
-//! the store refuses for the content of one of its deliveries (see `refusal.rs`) is replayed
+//! the store refuses for the content of one of its deliveries (see `store/refusal.rs`) is replayed
 //! again delivery by delivery, so that one delivery stays, with the store's reason, and the
 //! rest of the page goes on.
 
@@ -16,10 +16,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::append::{Written, append_in, lock_head};
-use super::{Store, StoreError, refusal};
 use crate::domain::event::NewEvent;
 use crate::domain::payload::nul;
+use crate::store::append::{Written, append_in, lock_head};
+use crate::store::{Store, StoreError, refusal};
 
 /// Quarantined deliveries per transaction.
 const PAGE: u64 = 500;

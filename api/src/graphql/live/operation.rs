@@ -9,21 +9,14 @@ use futures_util::{FutureExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::message::{Id, OperationPayload};
 use super::shared::{self, Key};
+use super::{Id, OperationPayload};
 use crate::graphql::RouteState;
 use crate::graphql::errors::{code, parse_failed, validation_failed, with_code};
 use crate::graphql::http::{Limits, failed_before_execution, oversized, too_many_aliases};
 use crate::graphql::measure::{StreamedOperation, Transport, operation_name};
 use crate::graphql::subscription::{ResumeAfter, replays_from_filter};
 use crate::graphql::{Scope, loaders_for, operation_type};
-
-/// `extensions.code` of an operation refused for `--ws-max-subscriptions`.
-const TOO_MANY_SUBSCRIPTIONS: &str = "TOO_MANY_SUBSCRIPTIONS";
-
-/// `extensions.code` of an operation refused because the connection's running operations
-/// would hold more than [`super::MAX_OPERATION_BYTES`] of query text and variables.
-const OPERATIONS_TOO_LARGE: &str = "OPERATIONS_TOO_LARGE";
 
 /// What an operation has to say.
 #[derive(Debug, Clone)]
@@ -70,7 +63,12 @@ impl Results {
 
 /// Runs an operation to its end (a subscription's never comes: the connection stops it). A
 /// subscription from now joins the group of identical ones ([`shared`]) while it keeps up.
-pub(super) async fn run(state: RouteState, scope: Scope, payload: OperationPayload, out: Results) {
+pub(in crate::graphql) async fn run(
+    state: RouteState,
+    scope: Scope,
+    payload: OperationPayload,
+    out: Results,
+) {
     let name = payload.operation_name.as_deref();
     let Some(request) = prepared(&state, scope, payload.clone(), &out).await else {
         StreamedOperation::new(&state.graphql_metrics, name, None).refused();
@@ -120,7 +118,7 @@ pub(in crate::graphql) async fn run_prepared(
     }
     let key = Key::of(scope, payload);
     let Some(resume) = state
-        .websockets
+        .live
         .groups
         .run(&state, &key, request, &out, &mut counter)
         .await
@@ -233,26 +231,6 @@ pub(in crate::graphql) fn prepare(
     Ok(request)
 }
 
-/// The error sent for an operation over `--ws-max-subscriptions`.
-pub(super) fn too_many_subscriptions(max: usize) -> Value {
-    let message = format!(
-        "this connection runs {max} operations, the most allowed (--ws-max-subscriptions); \
-         complete one first"
-    );
-    error_value(&coded(TOO_MANY_SUBSCRIPTIONS, message))
-}
-
-/// The error sent for an operation of `bytes` that would take the `held` bytes of a
-/// connection's running operations over `budget`.
-pub(super) fn operations_too_large(budget: usize, held: usize, bytes: usize) -> Value {
-    let message = format!(
-        "this connection's running operations hold {held} bytes of query text and variables; \
-         this one's {bytes} would go over the {budget} bytes allowed per connection; complete \
-         some operations first, or send smaller ones"
-    );
-    error_value(&coded(OPERATIONS_TOO_LARGE, message))
-}
-
 /// The error for a subscriber that fell behind its group and could not go on alone.
 fn cannot_go_on_alone() -> Value {
     let message = "this subscription fell behind and could not go on; subscribe again with \
@@ -260,11 +238,11 @@ fn cannot_go_on_alone() -> Value {
     error_value(&ServerError::new(message, None))
 }
 
-fn coded(error_code: &'static str, message: String) -> ServerError {
+pub(in crate::graphql) fn coded(error_code: &'static str, message: String) -> ServerError {
     with_code(ServerError::new(message, None), error_code)
 }
 
-fn error_value(error: &ServerError) -> Value {
+pub(in crate::graphql) fn error_value(error: &ServerError) -> Value {
     serde_json::to_value(error).unwrap_or_else(|_| json!({ "message": error.message }))
 }
 

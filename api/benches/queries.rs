@@ -1,7 +1,8 @@
 //! `cargo bench --bench queries -- [--store sqlite|postgres|both] [--seconds N]
-//! [--concurrency 32] [--no-postgraphile] [--no-answer-cache] [--writes-per-second N]`: three dashboard queries under concurrent load on a
-//! store of 100,000 contacts and 1,000,000 messages, on SQLite and on PostgreSQL, and on the same
-//! PostgreSQL data PostGraphile 4.14 as the baseline. BENCHMARKS.md holds a run and reads it.
+//! [--concurrency 32,1] [--vary] [--no-postgraphile] [--no-answer-cache]
+//! [--writes-per-second N] [--reuse]`: four dashboard queries under load on a store of 100,000
+//! contacts and 1,000,000 messages, on SQLite and on PostgreSQL, and on the same PostgreSQL data
+//! PostGraphile 4.14 as the baseline. BENCHMARKS.md holds a run and reads it.
 //!
 //! Per store: a fresh database (a temporary SQLite file, or a PostgreSQL database created on the
 //! server of `BENCH_DATABASE_URL` or else `TEST_DATABASE_URL`, dropped at the end), the real
@@ -19,11 +20,14 @@ mod load;
 mod postgraphile;
 #[path = "common/postgres.rs"]
 mod postgres;
+#[path = "queries/reuse.rs"]
+mod reuse;
 #[path = "queries/seed.rs"]
 mod seed;
 #[path = "queries/writer.rs"]
 mod writer;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
@@ -31,8 +35,10 @@ use clap::Parser;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use dashboard::{DASHBOARD, Dashboard, Probe};
-use load::{Measurement, ms};
+use serde_json::{Value, json};
+
+use dashboard::{DASHBOARD, Dashboard, Probe, Vary};
+use load::{Bodies, Measurement, ms};
 use postgraphile::Postgraphile;
 use seed::{Dialect, Size};
 use writer::Writer;
@@ -46,9 +52,15 @@ struct Args {
     /// Seconds of load per query, after a one-second warm-up.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
-    /// Concurrent clients, each sending its next request when its last one is answered.
-    #[arg(long, default_value_t = 32)]
-    concurrency: usize,
+    /// Concurrent clients, each sending its next request when its last one is answered; a
+    /// list measures each query at each level in turn.
+    #[arg(long, value_delimiter = ',', default_values_t = [32, 1])]
+    concurrency: Vec<usize>,
+    /// Every request of (a), (b) and (c) starts after another of their first 200 pages
+    /// (`$after`, a cursor of the server's own); without it they all read the first page. The
+    /// contact page (d) asks for a different contact on every request either way.
+    #[arg(long)]
+    vary: bool,
     /// Measure mobiniti-events only.
     #[arg(long)]
     no_postgraphile: bool,
@@ -68,6 +80,10 @@ struct Args {
     /// Keep the seeded databases, to look at query plans, rather than delete them.
     #[arg(long)]
     keep: bool,
+    /// Keep the seeded data between runs, named by its size, and use it again rather than
+    /// seed: a SQLite file in the temporary folder, a PostgreSQL database on the admin server.
+    #[arg(long)]
+    reuse: bool,
     /// Passed by `cargo bench` to every benchmark; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -83,10 +99,10 @@ enum StoreChoice {
 const WARM_UP: Duration = Duration::from_secs(1);
 const TOKEN: &str = "bench-token-0123456789abcdef";
 
-/// A query measured on one server, with the rows its first answer named.
+/// A query measured on one server at each concurrency, with the rows its first answer named.
 #[derive(Debug)]
 struct Outcome {
-    measurement: Measurement,
+    measurements: Vec<Measurement>,
     keys: Vec<String>,
 }
 
@@ -95,9 +111,13 @@ struct Outcome {
 struct Row {
     store: &'static str,
     query: &'static str,
+    clients: usize,
     ours: Measurement,
     theirs: Option<Measurement>,
 }
+
+/// Pages of (a), (b) and (c) that `--vary` spreads the requests over.
+const PAGES: usize = 200;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -127,6 +147,17 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn bench_sqlite(args: &Args, size: Size) -> anyhow::Result<Vec<Row>> {
+    if args.reuse {
+        let url = format!("sqlite://{}?mode=rwc", reuse::sqlite_path(size).display());
+        println!("== SQLite at {url} (kept for --reuse)");
+        prepare(&url, Dialect::Sqlite, args, size).await?;
+        return Ok(rows(
+            args,
+            "SQLite",
+            bench_ours(&url, args, size).await?,
+            None,
+        ));
+    }
     let dir = tempfile::tempdir().context("creating a temporary folder")?;
     let url = format!(
         "sqlite://{}?mode=rwc",
@@ -138,11 +169,16 @@ async fn bench_sqlite(args: &Args, size: Size) -> anyhow::Result<Vec<Row>> {
     if args.keep {
         println!("kept {}", dir.keep().join("bench.db").display());
     }
-    Ok(rows("SQLite", ours?, None))
+    Ok(rows(args, "SQLite", ours?, None))
 }
 
 /// Creates a database on the server of `admin`, measures on it, and drops it, also on error.
 async fn bench_postgres(args: &Args, size: Size, admin: &str) -> anyhow::Result<Vec<Row>> {
+    if args.reuse {
+        let (name, url) = reuse::postgres_database(admin, size).await?;
+        println!("== PostgreSQL database {name} ({url}, kept for --reuse)");
+        return bench_postgres_on(url.as_str(), args, size).await;
+    }
     let (name, url) = postgres::new_database(admin)?;
     println!("== PostgreSQL database {name} ({url})");
     postgres::create(admin, &name).await?;
@@ -159,7 +195,7 @@ async fn bench_postgres_on(url: &str, args: &Args, size: Size) -> anyhow::Result
     prepare(url, Dialect::Postgres, args, size).await?;
     let ours = bench_ours(url, args, size).await?;
     if args.no_postgraphile {
-        return Ok(rows("PostgreSQL", ours, None));
+        return Ok(rows(args, "PostgreSQL", ours, None));
     }
     postgraphile::install().await?;
     let server = Postgraphile::start(url).await?;
@@ -175,7 +211,7 @@ async fn bench_postgres_on(url: &str, args: &Args, size: Size) -> anyhow::Result
             theirs.keys
         );
     }
-    Ok(rows("PostgreSQL", ours, Some(theirs)))
+    Ok(rows(args, "PostgreSQL", ours, Some(theirs)))
 }
 
 /// Applies the migrations as the service does, then seeds.
@@ -185,6 +221,10 @@ async fn prepare(url: &str, dialect: Dialect, args: &Args, size: Size) -> anyhow
         .await
         .context("migrating the store")?;
     drop(store);
+    if args.reuse && reuse::seeded(url, size).await? {
+        println!("reusing the seeded data");
+        return Ok(());
+    }
     println!(
         "seeding {} contacts, {} messages",
         size.contacts, size.messages
@@ -267,7 +307,7 @@ async fn wait_until_healthy(
     bail!("the service did not become healthy within 10 s")
 }
 
-/// Checks each query's first answer, warms it up, and measures it.
+/// Checks each query's first answer, then, at each concurrency, warms it up and measures it.
 async fn measure_all(
     url: &str,
     probe_of: fn(&Dashboard) -> &Probe,
@@ -275,52 +315,123 @@ async fn measure_all(
     size: Size,
     server: &str,
 ) -> anyhow::Result<Vec<Outcome>> {
-    let client = load::client(args.concurrency)?;
+    let most = args.concurrency.iter().copied().max().unwrap_or(1);
+    let client = load::client(most)?;
     let load_time = Duration::from_secs(args.seconds);
     let mut outcomes = Vec::new();
     for dashboard in &DASHBOARD {
         let probe = probe_of(dashboard);
-        let body = load::request_body(probe.query);
-        let data = load::answer(&client, url, &body).await?;
-        let keys = dashboard::check(probe, &data, size.contacts)
+        let first = load::request_with(probe.query, &first_variables(dashboard, size));
+        let data = load::answer(&client, url, &first).await?;
+        let keys = dashboard::check(dashboard, probe, &data, size.contacts)
             .with_context(|| format!("{} on {server}: unexpected answer {data}", dashboard.name))?;
-        load::measure(&client, url, &body, args.concurrency, WARM_UP).await?;
-        let measurement = load::measure(&client, url, &body, args.concurrency, load_time)
+        let bodies = bodies(&client, url, dashboard, probe, args, size)
             .await
-            .with_context(|| format!("{} on {server}", dashboard.name))?;
-        println!("  {server} {}: {measurement}", dashboard.name);
-        outcomes.push(Outcome { measurement, keys });
+            .with_context(|| format!("{} on {server}: paging", dashboard.name))?;
+        let mut measurements = Vec::new();
+        for &clients in &args.concurrency {
+            load::measure(&client, url, &bodies, clients, WARM_UP).await?;
+            let measurement = load::measure(&client, url, &bodies, clients, load_time)
+                .await
+                .with_context(|| format!("{} on {server}", dashboard.name))?;
+            println!(
+                "  {server} {}, {clients} clients: {measurement}",
+                dashboard.name
+            );
+            measurements.push(measurement);
+        }
+        outcomes.push(Outcome { measurements, keys });
     }
     Ok(outcomes)
 }
 
-fn rows(store: &'static str, ours: Vec<Outcome>, theirs: Option<Vec<Outcome>>) -> Vec<Row> {
+/// The variables of the answer checked and compared between the servers.
+fn first_variables(dashboard: &Dashboard, size: Size) -> Value {
+    match dashboard.vary {
+        Vary::Page => json!({}),
+        Vary::Phone => json!({ "phone": dashboard::phone_of(size.contacts / 2) }),
+    }
+}
+
+/// What the requests of a run carry: for the contact page, contact `n × 7919 mod contacts` on
+/// request `n` (no contact twice in `contacts` requests); with `--vary`, the first [`PAGES`]
+/// pages in turn; else the first page every time.
+async fn bodies(
+    client: &reqwest::Client,
+    url: &str,
+    dashboard: &Dashboard,
+    probe: &'static Probe,
+    args: &Args,
+    size: Size,
+) -> anyhow::Result<Bodies> {
+    match (dashboard.vary, probe.cursors) {
+        (Vary::Phone, _) => {
+            let contacts = size.contacts as u64;
+            Ok(Arc::new(move |n| {
+                let contact = (n.wrapping_mul(7919) % contacts) as i64 + 1;
+                let variables = json!({ "phone": dashboard::phone_of(contact) });
+                load::request_with(probe.query, &variables)
+            }))
+        }
+        (Vary::Page, Some((paging, _))) if args.vary => {
+            let mut bodies = vec![load::request_with(probe.query, &json!({}))];
+            let mut after = Value::Null;
+            while bodies.len() < PAGES {
+                let page = load::answer(
+                    client,
+                    url,
+                    &load::request_with(paging, &json!({ "after": after })),
+                )
+                .await?;
+                let cursor = dashboard::end_cursor(probe, &page)
+                    .with_context(|| format!("no endCursor in {page}"))?;
+                bodies.push(load::request_with(probe.query, &json!({ "after": cursor })));
+                after = Value::String(cursor);
+            }
+            Ok(load::in_turn(bodies))
+        }
+        (Vary::Page, _) => Ok(load::same(load::request_with(probe.query, &json!({})))),
+    }
+}
+
+fn rows(
+    args: &Args,
+    store: &'static str,
+    ours: Vec<Outcome>,
+    theirs: Option<Vec<Outcome>>,
+) -> Vec<Row> {
     let mut theirs = theirs.map(Vec::into_iter);
-    DASHBOARD
-        .iter()
-        .zip(ours)
-        .map(|(dashboard, ours)| Row {
-            store,
-            query: dashboard.name,
-            ours: ours.measurement,
-            theirs: theirs
-                .as_mut()
-                .and_then(Iterator::next)
-                .map(|outcome| outcome.measurement),
-        })
-        .collect()
+    let mut rows = Vec::new();
+    for (dashboard, ours) in DASHBOARD.iter().zip(ours) {
+        let theirs = theirs.as_mut().and_then(Iterator::next);
+        for (at, &clients) in args.concurrency.iter().enumerate() {
+            rows.push(Row {
+                store,
+                query: dashboard.name,
+                clients,
+                ours: ours.measurements[at],
+                theirs: theirs.as_ref().map(|outcome| outcome.measurements[at]),
+            });
+        }
+    }
+    rows
 }
 
 /// The results as a Markdown table.
 fn print_table(args: &Args, size: Size, rows: &[Row]) {
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
-        "\n{} contacts, {} messages; {} concurrent clients, {} s per query after a 1 s warm-up; \
-         answer cache {}; {} webhooks/s during our queries; load average at the end: {}\n",
+        "\n{} contacts, {} messages; {} s per query and concurrency after a 1 s warm-up; \
+         requests {}; answer cache {}; {} webhooks/s during our queries; load average at the \
+         end: {}\n",
         size.contacts,
         size.messages,
-        args.concurrency,
         args.seconds,
+        if args.vary {
+            "varied (pages in turn, a new contact each)"
+        } else {
+            "the same (a new contact each for (d))"
+        },
         if args.no_answer_cache { "off" } else { "on" },
         args.writes_per_second,
         load.split_whitespace()
@@ -329,9 +440,9 @@ fn print_table(args: &Args, size: Size, rows: &[Row]) {
             .join(" ")
     );
     println!(
-        "| store | query | ours req/s | p50 | p99 | max | PostGraphile req/s | p50 | p99 | max | ratio |"
+        "| store | query | clients | ours req/s | p50 | p99 | max | PostGraphile req/s | p50 | p99 | max | ratio |"
     );
-    println!("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    println!("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for row in rows {
         let ours = &row.ours;
         let theirs = row.theirs.as_ref().map_or_else(
@@ -348,9 +459,10 @@ fn print_table(args: &Args, size: Size, rows: &[Row]) {
             },
         );
         println!(
-            "| {} | {} | {:.0} | {} | {} | {} | {theirs} |",
+            "| {} | {} | {} | {:.0} | {} | {} | {} | {theirs} |",
             row.store,
             row.query,
+            row.clients,
             ours.per_second(),
             ms(ours.p50),
             ms(ours.p99),

@@ -9,6 +9,12 @@ use sea_orm::{ConnectionTrait, Database};
 /// A new database's name, and the URL that reaches it.
 pub fn new_database(admin: &str) -> anyhow::Result<(String, url::Url)> {
     let name = format!("mobiniti_bench_{}", uuid::Uuid::now_v7().simple());
+    let url = url_of(admin, &name)?;
+    Ok((name, url))
+}
+
+/// The URL of database `name` on the server of `admin`.
+pub fn url_of(admin: &str, name: &str) -> anyhow::Result<url::Url> {
     let mut url = url::Url::parse(admin).context("the PostgreSQL URL is not a URL")?;
     url.set_path(&format!("/{name}"));
     // Plain TCP over loopback unless told otherwise: sqlx's default (`prefer`) would encrypt
@@ -16,7 +22,7 @@ pub fn new_database(admin: &str) -> anyhow::Result<(String, url::Url)> {
     if !url.query_pairs().any(|(key, _)| key == "sslmode") {
         url.query_pairs_mut().append_pair("sslmode", "disable");
     }
-    Ok((name, url))
+    Ok(url)
 }
 
 pub async fn create(admin: &str, name: &str) -> anyhow::Result<()> {

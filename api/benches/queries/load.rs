@@ -1,6 +1,10 @@
 //! Closed-loop load: `concurrency` clients each send one GraphQL request, wait for its answer,
-//! and send the next, for a fixed time; every answer's latency is recorded.
+//! and send the next, for a fixed time; every answer's latency is recorded. The requests are
+//! numbered across the clients, and [`Bodies`] gives each number its body: the same one, or
+//! other variables each time.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
@@ -52,9 +56,22 @@ pub fn client(concurrency: usize) -> anyhow::Result<reqwest::Client> {
         .context("building the HTTP client")
 }
 
-/// The JSON body of a GraphQL request for `query`.
-pub fn request_body(query: &str) -> Bytes {
-    Bytes::from(serde_json::json!({ "query": query }).to_string())
+/// The JSON body of a GraphQL request for `query` with `variables`.
+pub fn request_with(query: &str, variables: &Value) -> Bytes {
+    Bytes::from(serde_json::json!({ "query": query, "variables": variables }).to_string())
+}
+
+/// The body of request number `n` of a run.
+pub type Bodies = Arc<dyn Fn(u64) -> Bytes + Send + Sync>;
+
+/// Every request the same.
+pub fn same(body: Bytes) -> Bodies {
+    Arc::new(move |_| body.clone())
+}
+
+/// The requests in turn, from the first again after the last.
+pub fn in_turn(bodies: Vec<Bytes>) -> Bodies {
+    Arc::new(move |n| bodies[(n % bodies.len() as u64) as usize].clone())
 }
 
 /// Sends `body` once and returns the answer's `data`, failing on a non-200 or any error.
@@ -67,20 +84,22 @@ pub async fn answer(client: &reqwest::Client, url: &str, body: &Bytes) -> anyhow
     Ok(answer["data"].clone())
 }
 
-/// Runs `concurrency` workers sending `body` to `url` until `duration` has passed.
+/// Runs `concurrency` workers sending `bodies` to `url` until `duration` has passed.
 pub async fn measure(
     client: &reqwest::Client,
     url: &str,
-    body: &Bytes,
+    bodies: &Bodies,
     concurrency: usize,
     duration: Duration,
 ) -> anyhow::Result<Measurement> {
     let started = Instant::now();
     let deadline = started + duration;
+    let sent = Arc::new(AtomicU64::new(0));
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
-            let (client, url, body) = (client.clone(), url.to_owned(), body.clone());
-            tokio::spawn(async move { worker(&client, &url, &body, deadline).await })
+            let (client, url) = (client.clone(), url.to_owned());
+            let (bodies, sent) = (bodies.clone(), sent.clone());
+            tokio::spawn(async move { worker(&client, &url, &bodies, &sent, deadline).await })
         })
         .collect();
     let mut latencies = Vec::new();
@@ -106,14 +125,16 @@ pub async fn measure(
 async fn worker(
     client: &reqwest::Client,
     url: &str,
-    body: &Bytes,
+    bodies: &Bodies,
+    sent: &AtomicU64,
     deadline: Instant,
 ) -> anyhow::Result<Vec<Duration>> {
     let mut latencies = Vec::with_capacity(16 * 1024);
     while Instant::now() < deadline {
-        let sent = Instant::now();
-        let answer = post(client, url, body).await?;
-        latencies.push(sent.elapsed());
+        let body = bodies(sent.fetch_add(1, Ordering::Relaxed));
+        let started = Instant::now();
+        let answer = post(client, url, &body).await?;
+        latencies.push(started.elapsed());
         // A cheap check that every answer, not only the first, is a success.
         if answer.windows(10).any(|window| window == b"\"errors\":[") {
             bail!(

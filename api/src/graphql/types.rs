@@ -71,3 +71,33 @@ pub fn normalized_phone(ctx: &Context<'_>, raw: &str) -> async_graphql::Result<S
         .normalize(raw)
         .map_err(|err| coded(code::BAD_USER_INPUT, err.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::resolver_utils::EnumType;
+
+    use super::*;
+    use crate::store::{self as db, page::order_name};
+
+    /// A cursor names its ordering as the store does, and a client chose it by its GraphQL
+    /// name: the two must be one, or an error would quote a name the client never sent.
+    fn store_names_are_graphql_names<G, S>()
+    where
+        G: EnumType,
+        S: From<G> + std::fmt::Debug,
+    {
+        for item in G::items() {
+            assert_eq!(order_name(S::from(item.value)), item.name);
+        }
+    }
+
+    #[test]
+    fn every_ordering_is_named_in_cursors_as_graphql_names_it() {
+        store_names_are_graphql_names::<ContactsOrderBy, db::ContactOrder>();
+        store_names_are_graphql_names::<DeliveryStatusesOrderBy, db::DeliveryStatusOrder>();
+        store_names_are_graphql_names::<EventsOrderBy, db::EventOrder>();
+        store_names_are_graphql_names::<MessagesOrderBy, db::MessageOrder>();
+        store_names_are_graphql_names::<QuarantineOrderBy, db::QuarantineOrder>();
+        store_names_are_graphql_names::<RejectionsOrderBy, db::RejectionOrder>();
+    }
+}

@@ -21,6 +21,7 @@ pub struct Event(pub events::Model);
 
 /// The six Mobiniti webhooks.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "WebhookKind")]
 pub enum EventKind {
     InboundMessage,
     Unsubscribe,
@@ -28,32 +29,6 @@ pub enum EventKind {
     DeliveryReport,
     ContactStatus,
     Rejection,
-}
-
-impl From<EventKind> for WebhookKind {
-    fn from(kind: EventKind) -> Self {
-        match kind {
-            EventKind::InboundMessage => Self::InboundMessage,
-            EventKind::Unsubscribe => Self::Unsubscribe,
-            EventKind::Bounce => Self::Bounce,
-            EventKind::DeliveryReport => Self::DeliveryReport,
-            EventKind::ContactStatus => Self::ContactStatus,
-            EventKind::Rejection => Self::Rejection,
-        }
-    }
-}
-
-impl From<WebhookKind> for EventKind {
-    fn from(kind: WebhookKind) -> Self {
-        match kind {
-            WebhookKind::InboundMessage => Self::InboundMessage,
-            WebhookKind::Unsubscribe => Self::Unsubscribe,
-            WebhookKind::Bounce => Self::Bounce,
-            WebhookKind::DeliveryReport => Self::DeliveryReport,
-            WebhookKind::ContactStatus => Self::ContactStatus,
-            WebhookKind::Rejection => Self::Rejection,
-        }
-    }
 }
 
 /// Stored kind names for a list of kinds.
@@ -86,6 +61,7 @@ pub struct EventFilter {
 /// An ordering of events. `orderBy` takes one: a value, or a list holding one (as PostGraphile
 /// clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "db::EventOrder")]
 pub enum EventsOrderBy {
     PositionAsc,
     PositionDesc,
@@ -102,15 +78,6 @@ impl EventFilter {
             after_position: self.after_position.map(|p| p.0),
             before_position: self.before_position.map(|p| p.0),
         })
-    }
-}
-
-impl From<EventsOrderBy> for db::EventOrder {
-    fn from(order: EventsOrderBy) -> Self {
-        match order {
-            EventsOrderBy::PositionAsc => Self::PositionAsc,
-            EventsOrderBy::PositionDesc => Self::PositionDesc,
-        }
     }
 }
 

@@ -25,6 +25,7 @@ pub enum MessageDirection {
 
 /// What an inbound text is; an inbox usually wants only `REPLY`.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "Category")]
 pub enum MessageCategory {
     /// A real answer.
     Reply,
@@ -34,28 +35,6 @@ pub enum MessageCategory {
     Help,
     /// One of the account's opt-in keywords (`--keywords`).
     Keyword,
-}
-
-impl From<MessageCategory> for Category {
-    fn from(category: MessageCategory) -> Self {
-        match category {
-            MessageCategory::Reply => Self::Reply,
-            MessageCategory::Stop => Self::Stop,
-            MessageCategory::Help => Self::Help,
-            MessageCategory::Keyword => Self::Keyword,
-        }
-    }
-}
-
-impl From<Category> for MessageCategory {
-    fn from(category: Category) -> Self {
-        match category {
-            Category::Reply => Self::Reply,
-            Category::Stop => Self::Stop,
-            Category::Help => Self::Help,
-            Category::Keyword => Self::Keyword,
-        }
-    }
 }
 
 /// Filters on messages; every field given must hold.
@@ -76,6 +55,7 @@ pub struct MessageFilter {
 /// An ordering of messages. `orderBy` takes one: a value, or a list holding one (as PostGraphile
 /// clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "db::MessageOrder")]
 pub enum MessagesOrderBy {
     OccurredAtAsc,
     OccurredAtDesc,
@@ -106,17 +86,6 @@ fn direction_name(direction: MessageDirection) -> &'static str {
     match direction {
         MessageDirection::Inbound => "inbound",
         MessageDirection::Outbound => "outbound",
-    }
-}
-
-impl From<MessagesOrderBy> for db::MessageOrder {
-    fn from(order: MessagesOrderBy) -> Self {
-        match order {
-            MessagesOrderBy::OccurredAtAsc => Self::OccurredAtAsc,
-            MessagesOrderBy::OccurredAtDesc => Self::OccurredAtDesc,
-            MessagesOrderBy::IdAsc => Self::IdAsc,
-            MessagesOrderBy::IdDesc => Self::IdDesc,
-        }
     }
 }
 

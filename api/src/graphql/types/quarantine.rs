@@ -25,6 +25,7 @@ pub struct QuarantineFilter {
 /// An ordering of quarantined deliveries. `orderBy` takes one: a value, or a list holding one (as
 /// PostGraphile clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "db::QuarantineOrder")]
 pub enum QuarantineOrderBy {
     ReceivedAtAsc,
     ReceivedAtDesc,
@@ -42,13 +43,10 @@ pub async fn list(
         received_from: filter.received_from.map(|t| t.0),
         received_to: filter.received_to.map(|t| t.0),
     };
-    let order = match single_order(order_by, QuarantineOrderBy::ReceivedAtDesc)? {
-        QuarantineOrderBy::ReceivedAtAsc => db::QuarantineOrder::ReceivedAtAsc,
-        QuarantineOrderBy::ReceivedAtDesc => db::QuarantineOrder::ReceivedAtDesc,
-    };
+    let order = single_order(order_by, QuarantineOrderBy::ReceivedAtDesc)?;
     let store = store(ctx).clone();
     let page = store
-        .quarantined(&filter, order, &page_request)
+        .quarantined(&filter, order.into(), &page_request)
         .await
         .gql()?;
     Ok(Connection::new(

@@ -28,6 +28,7 @@ pub struct EventFilter {
     pub before_position: Option<i64>,
 }
 
+/// The orderings of events; each is named after its variant ([`Ordering::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventOrder {
     PositionAsc,
@@ -61,15 +62,15 @@ impl EventFilter {
 }
 
 fn ordering(order: EventOrder) -> Ordering<events::Entity> {
-    let (name, direction) = match order {
-        EventOrder::PositionAsc => ("POSITION_ASC", Direction::Asc),
-        EventOrder::PositionDesc => ("POSITION_DESC", Direction::Desc),
+    let direction = match order {
+        EventOrder::PositionAsc => Direction::Asc,
+        EventOrder::PositionDesc => Direction::Desc,
     };
-    Ordering {
-        name,
-        keys: vec![(events::Column::Position, direction)],
-        key_of: |e| vec![KeyValue::Int(e.position)],
-    }
+    Ordering::new(
+        order,
+        vec![(events::Column::Position, direction)],
+        |e: &events::Model| vec![KeyValue::Int(e.position)],
+    )
 }
 
 impl Store {

@@ -22,6 +22,7 @@ pub struct MessageFilter {
     pub text_contains: Option<String>,
 }
 
+/// The orderings of messages; each is named after its variant ([`Ordering::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageOrder {
     OccurredAtAsc,
@@ -71,25 +72,13 @@ impl MessageFilter {
 fn ordering(order: MessageOrder) -> Ordering<messages::Entity> {
     use Direction::{Asc, Desc};
     use messages::Column as C;
-    let (name, keys, key_of): (_, _, fn(&messages::Model) -> Vec<KeyValue>) = match order {
-        MessageOrder::OccurredAtAsc => (
-            "OCCURRED_AT_ASC",
-            vec![(C::OccurredAt, Asc), (C::Id, Asc)],
-            time_key,
-        ),
-        MessageOrder::OccurredAtDesc => (
-            "OCCURRED_AT_DESC",
-            vec![(C::OccurredAt, Desc), (C::Id, Desc)],
-            time_key,
-        ),
-        MessageOrder::IdAsc => ("ID_ASC", vec![(C::Id, Asc)], |m| {
-            vec![KeyValue::Text(m.id.clone())]
-        }),
-        MessageOrder::IdDesc => ("ID_DESC", vec![(C::Id, Desc)], |m| {
-            vec![KeyValue::Text(m.id.clone())]
-        }),
+    let (keys, key_of): (_, fn(&messages::Model) -> Vec<KeyValue>) = match order {
+        MessageOrder::OccurredAtAsc => (vec![(C::OccurredAt, Asc), (C::Id, Asc)], time_key),
+        MessageOrder::OccurredAtDesc => (vec![(C::OccurredAt, Desc), (C::Id, Desc)], time_key),
+        MessageOrder::IdAsc => (vec![(C::Id, Asc)], |m| vec![KeyValue::Text(m.id.clone())]),
+        MessageOrder::IdDesc => (vec![(C::Id, Desc)], |m| vec![KeyValue::Text(m.id.clone())]),
     };
-    Ordering { name, keys, key_of }
+    Ordering::new(order, keys, key_of)
 }
 
 fn time_key(message: &messages::Model) -> Vec<KeyValue> {

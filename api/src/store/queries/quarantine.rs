@@ -15,6 +15,7 @@ pub struct QuarantineFilter {
     pub received_to: Option<DateTime<Utc>>,
 }
 
+/// The orderings of quarantined deliveries; each is named after its variant ([`Ordering::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuarantineOrder {
     ReceivedAtAsc,
@@ -38,23 +39,23 @@ impl QuarantineFilter {
 }
 
 fn ordering(order: QuarantineOrder) -> Ordering<quarantine::Entity> {
-    let (name, direction) = match order {
-        QuarantineOrder::ReceivedAtAsc => ("RECEIVED_AT_ASC", Direction::Asc),
-        QuarantineOrder::ReceivedAtDesc => ("RECEIVED_AT_DESC", Direction::Desc),
+    let direction = match order {
+        QuarantineOrder::ReceivedAtAsc => Direction::Asc,
+        QuarantineOrder::ReceivedAtDesc => Direction::Desc,
     };
-    Ordering {
-        name,
-        keys: vec![
+    Ordering::new(
+        order,
+        vec![
             (quarantine::Column::ReceivedAt, direction),
             (quarantine::Column::Id, direction),
         ],
-        key_of: |q| {
+        |q: &quarantine::Model| {
             vec![
                 KeyValue::Time(q.received_at),
                 KeyValue::Text(q.id.to_string()),
             ]
         },
-    }
+    )
 }
 
 impl Store {

@@ -31,14 +31,9 @@ pub enum EventKind {
     Rejection,
 }
 
-/// Stored kind names for a list of kinds.
-pub fn kind_names(kinds: Option<Vec<EventKind>>) -> Option<Vec<String>> {
-    kinds.map(|kinds| {
-        kinds
-            .into_iter()
-            .map(|kind| WebhookKind::from(kind).as_str().to_owned())
-            .collect()
-    })
+/// The domain's kinds for a list of GraphQL ones.
+pub fn domain_kinds(kinds: Option<Vec<EventKind>>) -> Option<Vec<WebhookKind>> {
+    kinds.map(|kinds| kinds.into_iter().map(WebhookKind::from).collect())
 }
 
 /// Filters on the log; every field given must hold.
@@ -70,7 +65,7 @@ pub enum EventsOrderBy {
 impl EventFilter {
     pub fn into_store(self, ctx: &Context<'_>) -> async_graphql::Result<db::EventFilter> {
         Ok(db::EventFilter {
-            kinds: kind_names(self.kinds),
+            kinds: domain_kinds(self.kinds),
             contact_id: self.contact_id.map(|id| id.0),
             phone: self.phone.map(|p| normalized_phone(ctx, &p)).transpose()?,
             received_from: self.received_from.map(|t| t.0),

@@ -67,12 +67,9 @@ impl MessageFilter {
     pub fn into_store(self, ctx: &Context<'_>) -> async_graphql::Result<db::MessageFilter> {
         Ok(db::MessageFilter {
             direction: self.direction.map(|d| direction_name(d).to_owned()),
-            categories: self.categories.map(|categories| {
-                categories
-                    .into_iter()
-                    .map(|c| Category::from(c).as_str().to_owned())
-                    .collect()
-            }),
+            categories: self
+                .categories
+                .map(|categories| categories.into_iter().map(Category::from).collect()),
             contact_id: self.contact_id.map(|id| id.0),
             phone: self.phone.map(|p| normalized_phone(ctx, &p)).transpose()?,
             occurred_from: self.occurred_from.map(|t| t.0),

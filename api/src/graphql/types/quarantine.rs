@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::quarantine;
 
-use super::event::kind_names;
+use super::event::domain_kinds;
 use super::{EventKind, single_order};
 use crate::domain::kind::WebhookKind;
 use crate::graphql::connection::{Connection, counter};
@@ -39,7 +39,7 @@ pub async fn list(
 ) -> async_graphql::Result<Connection<QuarantinedDelivery>> {
     let filter = filter.unwrap_or_default();
     let filter = db::QuarantineFilter {
-        kinds: kind_names(filter.kinds),
+        kinds: domain_kinds(filter.kinds),
         received_from: filter.received_from.map(|t| t.0),
         received_to: filter.received_to.map(|t| t.0),
     };

@@ -10,13 +10,14 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{in_range, latest_per};
+use crate::domain::kind::WebhookKind;
 use crate::store::page::{self, Direction, KeyValue, Ordering, Page, PageRequest};
 use crate::store::{ReadError, Store};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventFilter {
-    /// Kinds as stored (`inbound-message`, ...); any of them.
-    pub kinds: Option<Vec<String>>,
+    /// Any of these kinds.
+    pub kinds: Option<Vec<WebhookKind>>,
     pub contact_id: Option<String>,
     /// E.164.
     pub phone: Option<String>,
@@ -42,7 +43,7 @@ impl EventFilter {
             .add_option(
                 self.kinds
                     .as_ref()
-                    .map(|kinds| C::Kind.is_in(kinds.iter().cloned())),
+                    .map(|kinds| C::Kind.is_in(kinds.iter().map(|kind| kind.as_str()))),
             )
             .add_option(
                 self.contact_id

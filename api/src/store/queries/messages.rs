@@ -5,6 +5,7 @@ use entity::messages;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::{contains, in_range, latest_per};
+use crate::domain::category::Category;
 use crate::store::page::{self, Direction, KeyValue, Ordering, Page, PageRequest};
 use crate::store::{ReadError, Store};
 
@@ -12,8 +13,8 @@ use crate::store::{ReadError, Store};
 pub struct MessageFilter {
     /// `inbound` or `outbound`.
     pub direction: Option<String>,
-    /// Stored categories (`reply`, `stop`, `help`, `keyword`); any of them.
-    pub categories: Option<Vec<String>>,
+    /// Any of these categories.
+    pub categories: Option<Vec<Category>>,
     pub contact_id: Option<String>,
     /// E.164.
     pub phone: Option<String>,
@@ -42,7 +43,7 @@ impl MessageFilter {
             .add_option(
                 self.categories
                     .as_ref()
-                    .map(|c| messages::Column::Category.is_in(c.iter().cloned())),
+                    .map(|c| messages::Column::Category.is_in(c.iter().map(|c| c.as_str()))),
             )
             .add_option(
                 self.contact_id

@@ -5,12 +5,14 @@ use entity::quarantine;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::in_range;
+use crate::domain::kind::WebhookKind;
 use crate::store::page::{self, Direction, KeyValue, Ordering, Page, PageRequest};
 use crate::store::{ReadError, Store};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QuarantineFilter {
-    pub kinds: Option<Vec<String>>,
+    /// Any of these kinds.
+    pub kinds: Option<Vec<WebhookKind>>,
     pub received_from: Option<DateTime<Utc>>,
     pub received_to: Option<DateTime<Utc>>,
 }
@@ -24,11 +26,10 @@ pub enum QuarantineOrder {
 
 impl QuarantineFilter {
     fn condition(&self) -> Condition {
-        let condition = Condition::all().add_option(
-            self.kinds
-                .as_ref()
-                .map(|kinds| quarantine::Column::Kind.is_in(kinds.iter().cloned())),
-        );
+        let condition =
+            Condition::all().add_option(self.kinds.as_ref().map(|kinds| {
+                quarantine::Column::Kind.is_in(kinds.iter().map(|kind| kind.as_str()))
+            }));
         in_range(
             condition,
             quarantine::Column::ReceivedAt,

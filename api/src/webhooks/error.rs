@@ -22,9 +22,7 @@ const RETRY_AFTER_SECONDS: u32 = 5;
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
     /// 404: the path names no Mobiniti webhook.
-    #[error(
-        "no webhook `{0}`; the kinds are inbound-message, unsubscribe, bounce, delivery-report, contact-status and rejection"
-    )]
+    #[error("no webhook `{0}`; the kinds are {kinds}", kinds = WebhookKind::all_in_words())]
     UnknownKind(String),
     /// 401: no token, or not a live one. Nothing was read or stored.
     #[error(

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::derivation;
 use crate::domain::event::{self, Unreadable};
 use crate::domain::kind::WebhookKind;
+use crate::error::ErrorCode;
 use crate::store::StillRefused;
 use crate::webhooks::WebhookError;
 
@@ -24,7 +25,7 @@ pub async fn replay_quarantine(config: &Config) -> anyhow::Result<()> {
     let read = |row: entity::quarantine::Model| {
         let Some(kind) = WebhookKind::from_name(&row.kind) else {
             return Err(StillRefused {
-                error_code: "unknown_webhook",
+                error_code: ErrorCode::UnknownWebhook.snake(),
                 error_message: format!("`{}` is not a kind this version knows", row.kind),
             });
         };
@@ -33,7 +34,7 @@ pub async fn replay_quarantine(config: &Config) -> anyhow::Result<()> {
                 // Kept with the code and message the webhook would answer today.
                 let refusal = WebhookError::unreadable(kind, reason);
                 StillRefused {
-                    error_code: refusal.code(),
+                    error_code: refusal.code().snake(),
                     error_message: refusal.to_string(),
                 }
             },

@@ -20,7 +20,8 @@ pub use stats::{Stats, StatsBucket};
 
 use async_graphql::Context;
 
-use super::errors::{code, coded};
+use super::errors::coded;
+use crate::error::ErrorCode;
 use crate::store::PageRequest;
 
 /// Relay's page arguments, checked.
@@ -31,7 +32,7 @@ pub fn page(
     before: Option<&str>,
 ) -> async_graphql::Result<PageRequest> {
     PageRequest::new(first, after, last, before)
-        .map_err(|err| coded(code::BAD_USER_INPUT, err.to_string()))
+        .map_err(|err| coded(ErrorCode::BadUserInput, err.to_string()))
 }
 
 /// What a page of a top-level list may cost: each of its rows costs what its selection does.
@@ -57,7 +58,7 @@ pub fn single_order<T: Copy>(order_by: Option<Vec<T>>, default: T) -> async_grap
         None | Some([]) => Ok(default),
         Some([order]) => Ok(*order),
         Some(_) => Err(coded(
-            code::BAD_USER_INPUT,
+            ErrorCode::BadUserInput,
             "orderBy takes one ordering; every ordering already ends with a unique key",
         )),
     }
@@ -69,7 +70,7 @@ pub fn normalized_phone(ctx: &Context<'_>, raw: &str) -> async_graphql::Result<S
         .normalizer
         .phones
         .normalize(raw)
-        .map_err(|err| coded(code::BAD_USER_INPUT, err.to_string()))
+        .map_err(|err| coded(ErrorCode::BadUserInput, err.to_string()))
 }
 
 #[cfg(test)]

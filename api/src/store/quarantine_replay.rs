@@ -17,6 +17,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::append::{Written, append_in, lock_head};
+use super::quarantine::STORE_REFUSED;
 use super::{Store, StoreError, refusal};
 use crate::domain::event::NewEvent;
 use crate::domain::payload::nul;
@@ -142,7 +143,7 @@ impl Store {
                     refused.push((
                         id,
                         StillRefused {
-                            error_code: "store_refused",
+                            error_code: STORE_REFUSED,
                             error_message: format!("the store refused the delivery: {reason}"),
                         },
                     ));

@@ -11,19 +11,13 @@ use tokio::sync::mpsc;
 
 use super::message::{Id, OperationPayload};
 use super::shared::{self, Key};
+use crate::error::ErrorCode;
 use crate::graphql::RouteState;
-use crate::graphql::errors::{code, parse_failed, validation_failed, with_code};
+use crate::graphql::errors::{parse_failed, validation_failed, with_code};
 use crate::graphql::http::{Limits, failed_before_execution, oversized, too_many_aliases};
 use crate::graphql::measure::{StreamedOperation, Transport, operation_name};
 use crate::graphql::subscription::{ResumeAfter, replays_from_filter};
 use crate::graphql::{Scope, loaders_for, operation_type};
-
-/// `extensions.code` of an operation refused for `--ws-max-subscriptions`.
-const TOO_MANY_SUBSCRIPTIONS: &str = "TOO_MANY_SUBSCRIPTIONS";
-
-/// `extensions.code` of an operation refused because the connection's running operations
-/// would hold more than [`super::MAX_OPERATION_BYTES`] of query text and variables.
-const OPERATIONS_TOO_LARGE: &str = "OPERATIONS_TOO_LARGE";
 
 /// What an operation has to say.
 #[derive(Debug, Clone)]
@@ -213,7 +207,7 @@ pub(in crate::graphql) fn prepare(
 ) -> Result<Request, ServerError> {
     let limits = &state.graphql_limits;
     if let Some(message) = oversized(limits, &payload.query) {
-        return Err(coded(code::QUERY_TOO_LARGE, message));
+        return Err(coded(ErrorCode::QueryTooLarge, message));
     }
     let mut request = Request::new(payload.query)
         .data(scope)
@@ -228,7 +222,7 @@ pub(in crate::graphql) fn prepare(
         .parsed_query()
         .map_err(|err| parse_failed(limits, err))?;
     if let Some(message) = too_many_aliases(limits, document) {
-        return Err(coded(code::TOO_MANY_ALIASES, message));
+        return Err(coded(ErrorCode::TooManyAliases, message));
     }
     Ok(request)
 }
@@ -239,7 +233,7 @@ pub(super) fn too_many_subscriptions(max: usize) -> Value {
         "this connection runs {max} operations, the most allowed (--ws-max-subscriptions); \
          complete one first"
     );
-    error_value(&coded(TOO_MANY_SUBSCRIPTIONS, message))
+    error_value(&coded(ErrorCode::TooManySubscriptions, message))
 }
 
 /// The error sent for an operation of `bytes` that would take the `held` bytes of a
@@ -250,7 +244,7 @@ pub(super) fn operations_too_large(budget: usize, held: usize, bytes: usize) -> 
          this one's {bytes} would go over the {budget} bytes allowed per connection; complete \
          some operations first, or send smaller ones"
     );
-    error_value(&coded(OPERATIONS_TOO_LARGE, message))
+    error_value(&coded(ErrorCode::OperationsTooLarge, message))
 }
 
 /// The error for a subscriber that fell behind its group and could not go on alone.
@@ -260,7 +254,7 @@ fn cannot_go_on_alone() -> Value {
     error_value(&ServerError::new(message, None))
 }
 
-fn coded(error_code: &'static str, message: String) -> ServerError {
+fn coded(error_code: ErrorCode, message: String) -> ServerError {
     with_code(ServerError::new(message, None), error_code)
 }
 

@@ -29,6 +29,7 @@ pub use append::{Appended, NOTIFY_CHANNEL};
 pub use connect::{StoreOptions, redact_password};
 pub use group_commit::{AppendError, BATCH_SIZE_BOUNDS, BatchSettings, CommitCounts, GroupCommit};
 pub use page::{Page, PageError, PageRequest};
+pub use projections::MessageDirection;
 pub use quarantine::{Quarantined, STORE_REFUSED};
 pub use quarantine_replay::{ReplayReport, StillRefused};
 pub use queries::*;

@@ -16,6 +16,7 @@ use crate::store::{self as db};
 pub struct Message(pub messages::Model);
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "db::MessageDirection")]
 pub enum MessageDirection {
     /// A text a contact sent.
     Inbound,
@@ -66,7 +67,7 @@ pub enum MessagesOrderBy {
 impl MessageFilter {
     pub fn into_store(self, ctx: &Context<'_>) -> async_graphql::Result<db::MessageFilter> {
         Ok(db::MessageFilter {
-            direction: self.direction.map(|d| direction_name(d).to_owned()),
+            direction: self.direction.map(db::MessageDirection::from),
             categories: self
                 .categories
                 .map(|categories| categories.into_iter().map(Category::from).collect()),
@@ -76,13 +77,6 @@ impl MessageFilter {
             occurred_to: self.occurred_to.map(|t| t.0),
             text_contains: self.text_contains,
         })
-    }
-}
-
-fn direction_name(direction: MessageDirection) -> &'static str {
-    match direction {
-        MessageDirection::Inbound => "inbound",
-        MessageDirection::Outbound => "outbound",
     }
 }
 
@@ -120,7 +114,7 @@ impl Message {
     }
 
     async fn direction(&self) -> MessageDirection {
-        if self.0.direction == "inbound" {
+        if self.0.direction == db::MessageDirection::Inbound.as_str() {
             MessageDirection::Inbound
         } else {
             MessageDirection::Outbound

@@ -210,7 +210,8 @@ impl EventFilter {
 
 impl MessageFilter {
     pub fn matches(&self, message: &messages::Model) -> bool {
-        equal(self.direction.as_deref(), message.direction.as_str())
+        self.direction
+            .is_none_or(|direction| direction.as_str() == message.direction)
             && self.categories.as_ref().is_none_or(|categories| {
                 categories
                     .iter()

@@ -6,13 +6,13 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::{contains, in_range, latest_per};
 use crate::domain::category::Category;
+use crate::store::MessageDirection;
 use crate::store::page::{self, Direction, KeyValue, Ordering, Page, PageRequest};
 use crate::store::{ReadError, Store};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessageFilter {
-    /// `inbound` or `outbound`.
-    pub direction: Option<String>,
+    pub direction: Option<MessageDirection>,
     /// Any of these categories.
     pub categories: Option<Vec<Category>>,
     pub contact_id: Option<String>,
@@ -38,7 +38,7 @@ impl MessageFilter {
             .add_option(
                 self.direction
                     .as_ref()
-                    .map(|d| messages::Column::Direction.eq(d.clone())),
+                    .map(|d| messages::Column::Direction.eq(d.as_str())),
             )
             .add_option(
                 self.categories

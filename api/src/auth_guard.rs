@@ -45,7 +45,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::error::error_response;
+use crate::error::{ErrorCode, error_response};
 use crate::logging::Throttle;
 pub use limiter::Client;
 use limiter::{CAPACITY, Failures};
@@ -57,11 +57,14 @@ const PUBLIC: [&str; 2] = ["/openapi.json", "/graphql/assets/{file}"];
 /// The 429s of a flood would be a line each.
 static REFUSALS_LOGGED: Throttle = Throttle::new();
 
+/// The code of a request answered 429 here.
+const CODE: ErrorCode = ErrorCode::TooManyFailedAuthentications;
+
 /// `error.code` of a webhook answered 429 here.
-pub const WEBHOOK_CODE: &str = "too_many_failed_authentications";
+pub const WEBHOOK_CODE: &str = CODE.snake();
 
 /// `extensions.code` of a GraphQL request answered 429 here.
-pub const GRAPHQL_CODE: &str = "TOO_MANY_FAILED_AUTHENTICATIONS";
+pub const GRAPHQL_CODE: &str = CODE.screaming();
 
 #[derive(Debug, Clone, Copy)]
 pub struct GuardSettings {
@@ -265,7 +268,7 @@ fn too_many(surface: Surface, wait: Duration) -> Response {
          refused for {seconds} s more, the right one is served"
     );
     let mut response = match surface {
-        Surface::Webhook => error_response(StatusCode::TOO_MANY_REQUESTS, WEBHOOK_CODE, message),
+        Surface::Webhook => error_response(StatusCode::TOO_MANY_REQUESTS, CODE, message),
         Surface::GraphQl => (
             StatusCode::TOO_MANY_REQUESTS,
             axum::Json(json!({ "errors": [{

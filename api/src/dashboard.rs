@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 
-use crate::error::error_response;
+use crate::error::{ErrorCode, error_response};
 
 const HTML: &str = "text/html; charset=utf-8";
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
@@ -80,7 +80,7 @@ fn serve(name: &str, request: &HeaderMap) -> Response {
     let Some(index) = FILES.iter().position(|(file, ..)| *file == name) else {
         return error_response(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("there is no dashboard file named `{name}`"),
         );
     };

@@ -1,12 +1,17 @@
 //! The error body every HTTP route answers with: `{"error": {"code": "...", "message": "..."}}`.
 //!
 //! `code` is stable and meant for programs; `message` says, for a person, what to change.
-//! Internal causes are logged where they happen and never sent.
+//! Internal causes are logged where they happen and never sent. The codes, in both their
+//! spellings, come from [`ErrorCode`].
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+
+mod code;
+
+pub use code::ErrorCode;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
@@ -21,14 +26,10 @@ pub struct ErrorDetail {
 }
 
 /// A response with the error body and the given status.
-pub fn error_response(
-    status: StatusCode,
-    code: &'static str,
-    message: impl Into<String>,
-) -> Response {
+pub fn error_response(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {
     let body = ErrorBody {
         error: ErrorDetail {
-            code,
+            code: code.snake(),
             message: message.into(),
         },
     };

@@ -10,17 +10,16 @@ use axum::routing::get;
 
 use axum::extract::FromRef;
 
-use crate::error::{error_response, log_chain};
+use crate::error::{ErrorCode, error_response, log_chain};
 use crate::store::{GroupCommit, Store};
 
-/// `error.code` of `/readyz` answered 503: the task that commits webhooks has stopped.
-pub const COMMIT_WORKER_STOPPED: &str = "commit_worker_stopped";
-
-/// `error.code` of `/readyz` answered 503: the store does not answer.
-pub const STORE_UNAVAILABLE: &str = "store_unavailable";
-
-/// Every `error.code` of `/readyz`, as the README lists them (`tests/e2e/readme_codes.rs`).
-pub const CODES: [&str; 2] = [COMMIT_WORKER_STOPPED, STORE_UNAVAILABLE];
+/// Every `error.code` of `/readyz` answered 503, as the README lists them
+/// (`tests/e2e/readme_codes.rs`): the task that commits webhooks has stopped, or the store does
+/// not answer.
+pub const CODES: [&str; 2] = [
+    ErrorCode::CommitWorkerStopped.snake(),
+    ErrorCode::StoreUnavailable.snake(),
+];
 
 /// What readiness is read from: the store, and the task that commits webhooks to it.
 #[derive(Debug, Clone)]
@@ -47,7 +46,7 @@ async fn readyz(State(state): State<Readiness>) -> Response {
     if let Some(why) = state.commits.stopped() {
         return error_response(
             StatusCode::SERVICE_UNAVAILABLE,
-            COMMIT_WORKER_STOPPED,
+            ErrorCode::CommitWorkerStopped,
             format!(
                 "the commit worker stopped ({why}); no webhook can be stored until the service is restarted"
             ),
@@ -59,7 +58,7 @@ async fn readyz(State(state): State<Readiness>) -> Response {
             log_chain("not ready", &err);
             error_response(
                 StatusCode::SERVICE_UNAVAILABLE,
-                STORE_UNAVAILABLE,
+                ErrorCode::StoreUnavailable,
                 "the event store does not answer",
             )
         }

@@ -17,6 +17,7 @@
 //!    token, body cap, the answers, the OpenAPI document), [`graphql`] (over HTTP, WebSocket and
 //!    Server-Sent Events), [`dashboard`], [`health`], [`metrics`]; [`auth_guard`] (failed
 //!    authentications, limited), [`origins`] (which web pages may reach the GraphQL API);
+//!    [`error`] (the HTTP error body, and [`error::ErrorCode`], every code in both spellings);
 //!    [`derivation`], the settings that decide what is derived, kept in the store.
 //! 4. The app: [`config`] (the flags, also read from the environment), the routes' shared
 //!    [`AppState`] ([`AppState::build`]), [`app`] (the router over a state), [`serve`] (the

@@ -32,11 +32,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-/// `extensions.code` of a request whose `Host` is not one the open API answers.
-pub const HOST_NOT_ALLOWED: &str = "HOST_NOT_ALLOWED";
-
-/// `extensions.code` of a browser request from a page that may not use the API.
-pub const ORIGIN_NOT_ALLOWED: &str = "ORIGIN_NOT_ALLOWED";
+use crate::error::ErrorCode;
 
 /// The rule in force, from the flags; cheap to clone.
 #[derive(Debug, Clone)]
@@ -183,7 +179,7 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let (code, message) = match self {
             Self::Host(host) => (
-                HOST_NOT_ALLOWED,
+                ErrorCode::HostNotAllowed,
                 format!(
                     "this API has no API keys, so it answers only requests to a loopback host \
                      (localhost, 127.0.0.1, [::1]) or to --public-url's host; `Host: {host}` is \
@@ -192,7 +188,7 @@ impl IntoResponse for Refusal {
                 ),
             ),
             Self::Origin(origin) => (
-                ORIGIN_NOT_ALLOWED,
+                ErrorCode::OriginNotAllowed,
                 format!(
                     "browsers may use this API only from the service's own pages and the origins \
                      in --cors-allowed-origins (CORS_ALLOWED_ORIGINS); `{origin}` is not one of \
@@ -200,6 +196,7 @@ impl IntoResponse for Refusal {
                 ),
             ),
         };
+        let code = code.screaming();
         tracing::info!(code, "refused a browser request: {message}");
         (
             StatusCode::FORBIDDEN,

@@ -28,7 +28,8 @@ pub use append::{Appended, NOTIFY_CHANNEL};
 pub use connect::{StoreOptions, redact_password};
 pub use group_commit::{AppendError, BATCH_SIZE_BOUNDS, BatchSettings, CommitCounts, GroupCommit};
 pub use page::{Page, PageError, PageRequest};
-pub use quarantine::{Quarantined, ReplayReport, StillRefused};
+pub use projections::MessageDirection;
+pub use quarantine::{Quarantined, ReplayReport, STORE_REFUSED, StillRefused};
 pub use queries::*;
 pub use recompute::RebuildReport;
 

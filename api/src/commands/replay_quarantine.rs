@@ -6,6 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::config::Config;
 use crate::derivation;
 use crate::domain::event::{self, NotReadable};
+use crate::error::ErrorCode;
 use crate::store::StillRefused;
 use crate::webhooks::WebhookError;
 
@@ -25,14 +26,14 @@ pub async fn replay_quarantine(config: &Config) -> anyhow::Result<()> {
         {
             Ok(read) => Ok(read.into_event(row.id, row.received_at, row.raw_body)),
             Err(err @ NotReadable::UnknownKind(_)) => Err(StillRefused {
-                error_code: "unknown_webhook",
+                error_code: ErrorCode::UnknownWebhook.snake(),
                 error_message: err.to_string(),
             }),
             Err(NotReadable::Payload { kind, reason }) => {
                 // Kept with the code and message the webhook would answer today.
                 let refusal = WebhookError::unreadable(kind, reason);
                 Err(StillRefused {
-                    error_code: refusal.code(),
+                    error_code: refusal.code().snake(),
                     error_message: refusal.to_string(),
                 })
             }

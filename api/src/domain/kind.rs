@@ -38,6 +38,17 @@ impl WebhookKind {
         Self::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 
+    /// Every kind's name, as a sentence lists them (`inbound-message, …, contact-status and
+    /// rejection`).
+    pub fn all_in_words() -> String {
+        let names = Self::ALL.map(Self::as_str);
+        match names.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+
     /// The page of Mobiniti's settings that holds this webhook's URL field.
     pub fn mobiniti_page(self) -> &'static str {
         match self {
@@ -77,5 +88,13 @@ mod tests {
             assert_eq!(WebhookKind::from_name(kind.as_str()), Some(kind));
         }
         assert_eq!(WebhookKind::from_name("inbound_message"), None);
+    }
+
+    #[test]
+    fn the_kinds_in_words_name_each_once() {
+        assert_eq!(
+            WebhookKind::all_in_words(),
+            "inbound-message, unsubscribe, bounce, delivery-report, contact-status and rejection"
+        );
     }
 }

@@ -12,7 +12,8 @@ use axum::http::{HeaderMap, header};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::errors::{code, coded};
+use super::errors::coded;
+use crate::error::ErrorCode;
 
 const MIN_LEN: usize = 16;
 
@@ -118,7 +119,10 @@ impl Guard for AdminOnly {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
         match ctx.data_opt::<Scope>() {
             Some(Scope::Admin) => Ok(()),
-            _ => Err(coded(code::FORBIDDEN, "this field needs an admin API key")),
+            _ => Err(coded(
+                ErrorCode::Forbidden,
+                "this field needs an admin API key",
+            )),
         }
     }
 }

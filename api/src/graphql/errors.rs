@@ -7,26 +7,34 @@ use async_graphql::{Error, ErrorExtensions, ServerError};
 
 use super::http::Limits;
 use super::scalars::{DateTime, Position};
-use crate::error::log_chain;
+use crate::error::{ErrorCode, log_chain};
 use crate::store::ReadError;
 
-/// Codes clients can rely on in `extensions.code`.
-pub mod code {
-    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
-    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
-    pub const FORBIDDEN: &str = "FORBIDDEN";
-    pub const STORE_UNAVAILABLE: &str = "STORE_UNAVAILABLE";
-    pub const READ_TIMEOUT: &str = "READ_TIMEOUT";
-    pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
-    pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
-    pub const BAD_REQUEST: &str = "BAD_REQUEST";
-    pub const QUERY_TOO_LARGE: &str = "QUERY_TOO_LARGE";
-    pub const TOO_MANY_ALIASES: &str = "TOO_MANY_ALIASES";
-}
+/// Every `extensions.code` a GraphQL client can be answered with, by this module's helpers or
+/// in front of the schema (`origins`, `auth_guard`), as the README's table lists them
+/// (`tests/e2e/readme_codes.rs` compares the two). Spelled by [`ErrorCode::screaming`].
+pub const CODES: [ErrorCode; 16] = [
+    ErrorCode::BadUserInput,
+    ErrorCode::Unauthenticated,
+    ErrorCode::Forbidden,
+    ErrorCode::StoreUnavailable,
+    ErrorCode::ReadTimeout,
+    ErrorCode::GraphqlParseFailed,
+    ErrorCode::GraphqlValidationFailed,
+    ErrorCode::BadRequest,
+    ErrorCode::QueryTooLarge,
+    ErrorCode::TooManyAliases,
+    ErrorCode::HostNotAllowed,
+    ErrorCode::OriginNotAllowed,
+    ErrorCode::TooManyFailedAuthentications,
+    ErrorCode::TooManyConnections,
+    ErrorCode::TooManySubscriptions,
+    ErrorCode::OperationsTooLarge,
+];
 
 /// An error with `extensions.code`.
-pub fn coded(code: &'static str, message: impl Into<String>) -> Error {
-    Error::new(message).extend_with(|_, extensions| extensions.set("code", code))
+pub fn coded(code: ErrorCode, message: impl Into<String>) -> Error {
+    Error::new(message).extend_with(|_, extensions| extensions.set("code", code.screaming()))
 }
 
 /// Turns a read's failure into a GraphQL error. (`?` alone would send the error's text, cause
@@ -49,14 +57,14 @@ impl<T> ReadResultExt<T> for Result<T, Arc<ReadError>> {
 
 fn read_error(err: &ReadError) -> Error {
     match err {
-        ReadError::Page(err) => coded(code::BAD_USER_INPUT, err.to_string()),
-        ReadError::Invalid(message) => coded(code::BAD_USER_INPUT, message.clone()),
+        ReadError::Page(err) => coded(ErrorCode::BadUserInput, err.to_string()),
+        ReadError::Invalid(message) => coded(ErrorCode::BadUserInput, message.clone()),
         // Not an outage: this query needed longer than a read is given, which the client can
         // change.
         ReadError::Store(err) if err.is_read_timeout() => {
             tracing::warn!("a GraphQL read ran past --read-statement-timeout and was cancelled");
             coded(
-                code::READ_TIMEOUT,
+                ErrorCode::ReadTimeout,
                 "the query took longer than the store allows and was cancelled: narrow its \
                  `filter` or ask for smaller pages (`first`, `last`), or have the operator raise \
                  --read-statement-timeout",
@@ -65,7 +73,7 @@ fn read_error(err: &ReadError) -> Error {
         ReadError::Store(err) => {
             log_chain("a GraphQL read failed", err);
             coded(
-                code::STORE_UNAVAILABLE,
+                ErrorCode::StoreUnavailable,
                 "the event store is unavailable; retry later",
             )
         }
@@ -82,7 +90,7 @@ pub(crate) fn parse_failed(limits: &Limits, mut err: ServerError) -> ServerError
             limits.max_depth
         );
     }
-    with_code(err, code::GRAPHQL_PARSE_FAILED)
+    with_code(err, ErrorCode::GraphqlParseFailed)
 }
 
 /// A query refused by validation; the limits' own messages say which limit and what to do.
@@ -101,7 +109,7 @@ pub(crate) fn validation_failed(limits: &Limits, mut err: ServerError) -> Server
         {
             err.message = format!("{}: {expected}", err.message);
         }
-        return with_code(err, code::BAD_USER_INPUT);
+        return with_code(err, ErrorCode::BadUserInput);
     }
     if err.message == "Query is too complex." {
         err.message = format!(
@@ -116,14 +124,14 @@ pub(crate) fn validation_failed(limits: &Limits, mut err: ServerError) -> Server
             limits.max_depth
         );
     }
-    with_code(err, code::GRAPHQL_VALIDATION_FAILED)
+    with_code(err, ErrorCode::GraphqlValidationFailed)
 }
 
 /// The error with `extensions.code`, unless it has one.
-pub(crate) fn with_code(mut err: ServerError, fallback: &'static str) -> ServerError {
+pub(crate) fn with_code(mut err: ServerError, fallback: ErrorCode) -> ServerError {
     let extensions = err.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
-        extensions.set("code", fallback);
+        extensions.set("code", fallback.screaming());
     }
     err
 }

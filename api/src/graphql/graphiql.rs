@@ -9,7 +9,7 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::error::error_response;
+use crate::error::{ErrorCode, error_response};
 
 const PAGE: &str = include_str!("../../assets/graphiql/index.html");
 
@@ -70,7 +70,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
     let Some((_, content_type, body)) = ASSETS.iter().find(|(name, ..)| *name == file) else {
         return error_response(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("there is no GraphiQL asset named `{file}`"),
         );
     };

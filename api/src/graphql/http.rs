@@ -38,10 +38,11 @@ use reply::{not_acceptable, reply_bytes, request_error};
 
 use super::Scope;
 use super::cache::{Answer, Key};
-use super::errors::{code, parse_failed, validation_failed};
+use super::errors::{parse_failed, validation_failed};
 use super::{graphiql, ws};
 use crate::auth_guard::LateFailure;
 use crate::body::{BodyError, read_limited};
+use crate::error::ErrorCode;
 use crate::graphql::RouteState;
 use crate::graphql::measure::{REFUSED, operation_name as metric_name, outcome, type_label};
 
@@ -162,7 +163,7 @@ pub(super) async fn params_of_post(
         return Err(refuse(
             Media::Json,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            code::BAD_REQUEST,
+            ErrorCode::BadRequest,
             message,
         ));
     }
@@ -327,7 +328,7 @@ async fn run(state: &RouteState, checked: Checked) -> (Response, Option<Answer>)
         let refusal = refuse(
             media,
             StatusCode::BAD_REQUEST,
-            code::TOO_MANY_ALIASES,
+            ErrorCode::TooManyAliases,
             message,
         );
         return (refusal, None);
@@ -337,7 +338,7 @@ async fn run(state: &RouteState, checked: Checked) -> (Response, Option<Answer>)
         let refusal = refuse(
             media,
             StatusCode::METHOD_NOT_ALLOWED,
-            code::BAD_REQUEST,
+            ErrorCode::BadRequest,
             "mutations are sent with POST",
         );
         return (([(header::ALLOW, "POST")], refusal).into_response(), None);

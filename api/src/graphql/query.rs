@@ -5,10 +5,11 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::auth::AdminOnly;
 use super::connection::Connection;
-use super::errors::{ReadResultExt, code, coded};
+use super::errors::{ReadResultExt, coded};
 use super::loaders::{ContactId, ContactPhone, MessageId};
 use super::types::*;
 use super::{loader, store};
+use crate::error::ErrorCode;
 
 #[derive(Debug)]
 pub struct Query;
@@ -61,7 +62,7 @@ impl Query {
             }
             _ => {
                 return Err(coded(
-                    code::BAD_USER_INPUT,
+                    ErrorCode::BadUserInput,
                     "give exactly one of `id` and `phone`",
                 ));
             }
@@ -166,7 +167,7 @@ impl Query {
     /// One event, by the `event_id` its webhook was answered with.
     async fn event(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Event>> {
         let Ok(id) = uuid::Uuid::parse_str(&id.0) else {
-            return Err(coded(code::BAD_USER_INPUT, "an event id is a UUID"));
+            return Err(coded(ErrorCode::BadUserInput, "an event id is a UUID"));
         };
         let found = store(ctx).events_by_ids(&[id]).await.gql()?;
         Ok(found.into_iter().next().map(Event))
@@ -207,7 +208,7 @@ impl Query {
     ) -> async_graphql::Result<Vec<Stats>> {
         let Ok(zone) = timezone.parse::<chrono_tz::Tz>() else {
             return Err(coded(
-                code::BAD_USER_INPUT,
+                ErrorCode::BadUserInput,
                 format!(
                     "`{timezone}` is not a time zone; use an IANA name such as America/New_York"
                 ),

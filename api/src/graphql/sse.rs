@@ -26,18 +26,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::Scope;
-use super::errors::code;
 use super::http::{
     Media, Params, accepted, bad_request, params_of_post, params_of_query, refuse, reply,
     unauthenticated,
 };
 use super::live::operation;
 use super::live::{OperationPayload, REFUSALS_LOGGED, too_many_connections};
+use crate::error::ErrorCode;
 use crate::graphql::RouteState;
 use crate::graphql::measure::StreamedOperation;
-
-/// `extensions.code` of a stream refused because `--live-max-connections` are open.
-const TOO_MANY_CONNECTIONS: &str = "TOO_MANY_CONNECTIONS";
 
 /// `GET /graphql/stream`: the request in the query string, `variables` and `extensions` as JSON.
 pub async fn get(
@@ -83,7 +80,7 @@ fn unacceptable(headers: &HeaderMap) -> Option<Response> {
     Some(refuse(
         Media::Json,
         StatusCode::NOT_ACCEPTABLE,
-        code::BAD_REQUEST,
+        ErrorCode::BadRequest,
         "this path answers with text/event-stream (GraphQL over SSE): send \
          Accept: text/event-stream, or use /graphql for JSON answers",
     ))
@@ -112,7 +109,7 @@ fn open(state: RouteState, scope: Scope, params: Params) -> Response {
         let max = state.live.settings().max_connections;
         if let Some(held_back) = REFUSALS_LOGGED.allow() {
             tracing::warn!(
-                code = TOO_MANY_CONNECTIONS,
+                code = ErrorCode::TooManyConnections.screaming(),
                 held_back,
                 "GraphQL over SSE refused: {max} connections are open (one such line per 10 s, \
                  WebSocket refusals included; held_back counts those not written)"
@@ -121,7 +118,7 @@ fn open(state: RouteState, scope: Scope, params: Params) -> Response {
         return refuse(
             Media::Json,
             StatusCode::SERVICE_UNAVAILABLE,
-            TOO_MANY_CONNECTIONS,
+            ErrorCode::TooManyConnections,
             too_many_connections(max),
         );
     };
@@ -136,7 +133,7 @@ fn refused(error: ServerError) -> Response {
         .as_ref()
         .and_then(|extensions| extensions.get("code"))
         .is_some_and(|value| {
-            *value == async_graphql::Value::String(code::QUERY_TOO_LARGE.to_owned())
+            *value == async_graphql::Value::String(ErrorCode::QueryTooLarge.screaming().to_owned())
         });
     let status = if too_large {
         StatusCode::PAYLOAD_TOO_LARGE

@@ -20,7 +20,8 @@ pub use stats::{Stats, StatsBucket};
 
 use async_graphql::Context;
 
-use super::errors::{code, coded};
+use super::errors::coded;
+use crate::error::ErrorCode;
 use crate::store::PageRequest;
 
 /// Relay's page arguments, checked.
@@ -31,7 +32,7 @@ pub fn page(
     before: Option<&str>,
 ) -> async_graphql::Result<PageRequest> {
     PageRequest::new(first, after, last, before)
-        .map_err(|err| coded(code::BAD_USER_INPUT, err.to_string()))
+        .map_err(|err| coded(ErrorCode::BadUserInput, err.to_string()))
 }
 
 /// What a page of a top-level list may cost: each of its rows costs what its selection does.
@@ -57,7 +58,7 @@ pub fn single_order<T: Copy>(order_by: Option<Vec<T>>, default: T) -> async_grap
         None | Some([]) => Ok(default),
         Some([order]) => Ok(*order),
         Some(_) => Err(coded(
-            code::BAD_USER_INPUT,
+            ErrorCode::BadUserInput,
             "orderBy takes one ordering; every ordering already ends with a unique key",
         )),
     }
@@ -69,5 +70,35 @@ pub fn normalized_phone(ctx: &Context<'_>, raw: &str) -> async_graphql::Result<S
         .normalizer
         .phones
         .normalize(raw)
-        .map_err(|err| coded(code::BAD_USER_INPUT, err.to_string()))
+        .map_err(|err| coded(ErrorCode::BadUserInput, err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::resolver_utils::EnumType;
+
+    use super::*;
+    use crate::store::{self as db, page::order_name};
+
+    /// A cursor names its ordering as the store does, and a client chose it by its GraphQL
+    /// name: the two must be one, or an error would quote a name the client never sent.
+    fn store_names_are_graphql_names<G, S>()
+    where
+        G: EnumType,
+        S: From<G> + std::fmt::Debug,
+    {
+        for item in G::items() {
+            assert_eq!(order_name(S::from(item.value)), item.name);
+        }
+    }
+
+    #[test]
+    fn every_ordering_is_named_in_cursors_as_graphql_names_it() {
+        store_names_are_graphql_names::<ContactsOrderBy, db::ContactOrder>();
+        store_names_are_graphql_names::<DeliveryStatusesOrderBy, db::DeliveryStatusOrder>();
+        store_names_are_graphql_names::<EventsOrderBy, db::EventOrder>();
+        store_names_are_graphql_names::<MessagesOrderBy, db::MessageOrder>();
+        store_names_are_graphql_names::<QuarantineOrderBy, db::QuarantineOrder>();
+        store_names_are_graphql_names::<RejectionsOrderBy, db::RejectionOrder>();
+    }
 }

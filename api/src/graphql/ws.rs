@@ -35,7 +35,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::auth_guard::LateFailure;
-use crate::error::error_response;
+use crate::error::{ErrorCode, error_response};
 use crate::graphql::RouteState;
 use crate::graphql::live::{REFUSALS_LOGGED, too_many_connections};
 use message::{ClientMessage, Invalid, ServerMessage};
@@ -159,27 +159,28 @@ enum UpgradeError {
 impl IntoResponse for UpgradeError {
     fn into_response(self) -> Response {
         let (status, code) = match &self {
-            Self::UnknownSubprotocol(_) => (StatusCode::BAD_REQUEST, "unknown_subprotocol"),
-            Self::TooManyConnections(_) => {
-                (StatusCode::SERVICE_UNAVAILABLE, "too_many_connections")
-            }
+            Self::UnknownSubprotocol(_) => (StatusCode::BAD_REQUEST, ErrorCode::UnknownSubprotocol),
+            Self::TooManyConnections(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::TooManyConnections,
+            ),
             Self::TooManyPending { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
-                "too_many_pending_connections",
+                ErrorCode::TooManyPendingConnections,
             ),
-            Self::NotAnUpgrade(rejection) => (rejection.status(), "not_a_websocket_upgrade"),
+            Self::NotAnUpgrade(rejection) => (rejection.status(), ErrorCode::NotAWebsocketUpgrade),
         };
         if let Self::TooManyConnections(_) | Self::TooManyPending { .. } = self {
             if let Some(held_back) = REFUSALS_LOGGED.allow() {
                 tracing::warn!(
-                    code,
+                    code = code.snake(),
                     held_back,
                     "WebSocket upgrade refused: {self} (one such line per 10 s; held_back counts \
                      those not written)"
                 );
             }
         } else {
-            tracing::debug!(code, "WebSocket upgrade refused: {self}");
+            tracing::debug!(code = code.snake(), "WebSocket upgrade refused: {self}");
         }
         let retry_after = match &self {
             Self::TooManyPending { retry_after, .. } => Some(whole_seconds(*retry_after)),

@@ -3,6 +3,8 @@
 //!
 //! Every ordering ends with the table's primary key, so positions are unique and stable.
 
+use std::fmt;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -134,19 +136,35 @@ pub struct Page<T> {
     pub has_previous_page: bool,
 }
 
-/// An ordering of an entity's rows: its name (as clients choose it), its sort keys ending with
-/// the primary key, and how to read those keys off a row.
+/// An ordering of an entity's rows: its name, its sort keys ending with the primary key, and
+/// how to read those keys off a row.
 #[derive(Debug)]
 pub struct Ordering<E: EntityTrait> {
-    pub name: &'static str,
-    pub keys: Vec<(E::Column, Direction)>,
-    pub key_of: fn(&E::Model) -> Vec<KeyValue>,
+    name: String,
+    keys: Vec<(E::Column, Direction)>,
+    key_of: fn(&E::Model) -> Vec<KeyValue>,
 }
 
 impl<E: EntityTrait> Ordering<E> {
+    /// The ordering that `order`, a variant of a store's ordering enum, chooses. Its name, which
+    /// cursors carry and errors quote, is the variant's in SCREAMING_SNAKE_CASE (`PositionAsc`
+    /// is `POSITION_ASC`): GraphQL spells the value that chooses it the same way, so a client
+    /// reads in an error the name it sent.
+    pub fn new(
+        order: impl fmt::Debug,
+        keys: Vec<(E::Column, Direction)>,
+        key_of: fn(&E::Model) -> Vec<KeyValue>,
+    ) -> Self {
+        Self {
+            name: order_name(order),
+            keys,
+            key_of,
+        }
+    }
+
     fn cursor(&self, row: &E::Model) -> Cursor {
         Cursor {
-            order: self.name.to_owned(),
+            order: self.name.clone(),
             keys: (self.key_of)(row),
         }
     }
@@ -154,7 +172,7 @@ impl<E: EntityTrait> Ordering<E> {
     fn check(&self, cursor: &Cursor) -> Result<(), PageError> {
         if cursor.order != self.name || cursor.keys.len() != self.keys.len() {
             return Err(PageError::WrongOrdering {
-                expected: self.name.to_owned(),
+                expected: self.name.clone(),
                 found: cursor.order.clone(),
             });
         }
@@ -180,6 +198,18 @@ impl<E: EntityTrait> Ordering<E> {
         }
         any
     }
+}
+
+/// `order`'s variant name in SCREAMING_SNAKE_CASE: the name of the ordering it chooses.
+pub fn order_name(order: impl fmt::Debug) -> String {
+    let mut name = String::new();
+    for (i, c) in format!("{order:?}").chars().enumerate() {
+        if i > 0 && c.is_ascii_uppercase() {
+            name.push('_');
+        }
+        name.push(c.to_ascii_uppercase());
+    }
+    name
 }
 
 /// A first page made of rows already read newest first (`limit + 1` of them at most, the extra
@@ -273,6 +303,17 @@ mod tests {
             Cursor::decode("not a cursor"),
             Err(PageError::InvalidCursor)
         );
+    }
+
+    #[test]
+    fn an_ordering_is_named_after_its_variant_in_screaming_snake_case() {
+        #[derive(Debug)]
+        enum Order {
+            PositionAsc,
+            UpdatedAtDesc,
+        }
+        assert_eq!(order_name(Order::PositionAsc), "POSITION_ASC");
+        assert_eq!(order_name(Order::UpdatedAtDesc), "UPDATED_AT_DESC");
     }
 
     #[test]

@@ -13,6 +13,8 @@ mod messages;
 mod rejections;
 pub mod totals;
 
+pub use messages::MessageDirection;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;

@@ -14,6 +14,11 @@ use crate::domain::payload::nul;
 
 pub use replay::{ReplayReport, StillRefused};
 
+/// The `error_code` of a delivery kept because the store refused its content (`refusal.rs`),
+/// at ingest or on replay; its sender was answered `invalid_payload`. Every other `error_code`
+/// is the code the delivery was answered with.
+pub const STORE_REFUSED: &str = "store_refused";
+
 /// A rejected delivery, kept whole.
 #[derive(Debug, Clone)]
 pub struct Quarantined {

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::domain::kind::WebhookKind;
 use crate::domain::payload::{Invalid, PayloadError};
-use crate::error::{error_response, log_chain};
+use crate::error::{ErrorCode, error_response, log_chain};
 use crate::logging::Throttle;
 use crate::store::StoreError;
 
@@ -22,9 +22,7 @@ const RETRY_AFTER_SECONDS: u32 = 5;
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
     /// 404: the path names no Mobiniti webhook.
-    #[error(
-        "no webhook `{0}`; the kinds are inbound-message, unsubscribe, bounce, delivery-report, contact-status and rejection"
-    )]
+    #[error("no webhook `{0}`; the kinds are {kinds}", kinds = WebhookKind::all_in_words())]
     UnknownKind(String),
     /// 401: no token, or not a live one. Nothing was read or stored.
     #[error(
@@ -67,13 +65,25 @@ impl WebhookError {
     /// the webhook route lists them (`tests/e2e/readme_codes.rs` compares the two). The route
     /// also answers 429 from [`crate::auth_guard`].
     pub const ALL: [(StatusCode, &'static str); 7] = [
-        (StatusCode::BAD_REQUEST, "invalid_json"),
-        (StatusCode::UNAUTHORIZED, "unauthorized"),
-        (StatusCode::NOT_FOUND, "unknown_webhook"),
-        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_payload"),
-        (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
-        (StatusCode::SERVICE_UNAVAILABLE, "body_unreadable"),
+        (StatusCode::BAD_REQUEST, ErrorCode::InvalidJson.snake()),
+        (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized.snake()),
+        (StatusCode::NOT_FOUND, ErrorCode::UnknownWebhook.snake()),
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge.snake(),
+        ),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidPayload.snake(),
+        ),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::StoreUnavailable.snake(),
+        ),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::BodyUnreadable.snake(),
+        ),
     ];
 
     /// The answer to a body that cannot become an event ([`crate::domain::event::Unreadable`]):
@@ -105,21 +115,21 @@ impl WebhookError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::UnknownKind(_) => "unknown_webhook",
-            Self::Unauthorized => "unauthorized",
-            Self::TooLarge { .. } => "payload_too_large",
-            Self::BodyUnreadable(_) => "body_unreadable",
-            Self::InvalidJson { .. } => "invalid_json",
-            Self::InvalidPayload { .. } | Self::StoreRefused { .. } => "invalid_payload",
-            Self::Unavailable(_) => "store_unavailable",
+            Self::UnknownKind(_) => ErrorCode::UnknownWebhook,
+            Self::Unauthorized => ErrorCode::Unauthorized,
+            Self::TooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::BodyUnreadable(_) => ErrorCode::BodyUnreadable,
+            Self::InvalidJson { .. } => ErrorCode::InvalidJson,
+            Self::InvalidPayload { .. } | Self::StoreRefused { .. } => ErrorCode::InvalidPayload,
+            Self::Unavailable(_) => ErrorCode::StoreUnavailable,
         }
     }
 
     /// Writes the refusal's log line: code, kind and field, never a value from the body.
     fn log(&self) {
-        let code = self.code();
+        let code = self.code().snake();
         match self {
             Self::Unavailable(cause) => {
                 log_chain("webhook answered 503: the store did not answer", cause);
@@ -246,7 +256,7 @@ mod tests {
     fn all_lists_exactly_the_statuses_and_codes_of_the_variants() {
         let mut answered: Vec<_> = one_of_each()
             .iter()
-            .map(|err| (err.status(), err.code()))
+            .map(|err| (err.status(), err.code().snake()))
             .collect();
         answered.sort_unstable();
         answered.dedup();

@@ -14,7 +14,7 @@ use crate::domain::event::{self, Unreadable};
 use crate::domain::kind::WebhookKind;
 use crate::error::ErrorBody;
 use crate::metrics::WebhookOutcome;
-use crate::store::{AppendError, Quarantined};
+use crate::store::{AppendError, Quarantined, STORE_REFUSED};
 use crate::webhooks::RouteState;
 
 /// The answer to an accepted delivery.
@@ -113,7 +113,7 @@ async fn store(
         Ok(event) => event,
         Err(Unreadable { reason, raw }) => {
             let refusal = WebhookError::unreadable(kind, reason);
-            let code = refusal.code();
+            let code = refusal.code().snake();
             let kept = Kept {
                 kind,
                 received_at,
@@ -137,7 +137,7 @@ async fn store(
                 headers,
                 raw: event.raw_body,
             };
-            return Err(kept.quarantine(state, "store_refused", refusal).await);
+            return Err(kept.quarantine(state, STORE_REFUSED, refusal).await);
         }
     };
     tracing::info!(

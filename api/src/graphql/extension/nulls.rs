@@ -18,7 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_graphql::{PathSegment, QueryPathNode, QueryPathSegment, Response, ServerError, Value};
 
 use super::lock;
-use crate::graphql::errors::{code, with_code};
+use crate::error::ErrorCode;
+use crate::graphql::errors::with_code;
 
 #[derive(Debug, Default)]
 pub(super) struct Nulls {
@@ -45,7 +46,7 @@ impl Nulls {
         // Every error this API's resolvers and guards return carries its code; one without
         // comes from async-graphql reading an argument that passed validation but does not
         // fit its input type (a string given for an input object, say).
-        lock(&self.errors).push(with_code(error, code::BAD_USER_INPUT));
+        lock(&self.errors).push(with_code(error, ErrorCode::BadUserInput));
         if !nullable_at(return_type, 0) {
             self.push_pending(path);
         }

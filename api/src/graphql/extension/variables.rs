@@ -5,7 +5,8 @@
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{ServerError, Value, Variables};
 
-use crate::graphql::errors::{code, with_code};
+use crate::error::ErrorCode;
+use crate::graphql::errors::with_code;
 use crate::graphql::http::operation;
 
 /// An error for each non-null variable without a default that `variables` leaves out or sets
@@ -39,7 +40,7 @@ pub(super) fn unset(
                 ),
             };
             let error = ServerError::new(message, Some(pos));
-            Some(with_code(error, code::BAD_USER_INPUT))
+            Some(with_code(error, ErrorCode::BadUserInput))
         })
         .collect()
 }

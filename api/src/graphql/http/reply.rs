@@ -9,14 +9,14 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::Media;
+use crate::error::ErrorCode;
 use crate::graphql::auth::Refusal;
-use crate::graphql::errors::code;
 
 pub(super) fn not_acceptable() -> Response {
     refuse(
         Media::Json,
         StatusCode::NOT_ACCEPTABLE,
-        code::BAD_REQUEST,
+        ErrorCode::BadRequest,
         "the answer is application/graphql-response+json or application/json; accept one of them",
     )
 }
@@ -50,16 +50,22 @@ pub(super) fn request_error(media: Media, errors: Vec<ServerError>) -> Response 
 
 /// A request that is not a well-formed GraphQL-over-HTTP request: always 400.
 pub(in crate::graphql) fn bad_request(media: Media, message: impl Into<String>) -> Response {
-    refuse(media, StatusCode::BAD_REQUEST, code::BAD_REQUEST, message)
+    refuse(
+        media,
+        StatusCode::BAD_REQUEST,
+        ErrorCode::BadRequest,
+        message,
+    )
 }
 
 pub(in crate::graphql) fn refuse(
     media: Media,
     status: StatusCode,
-    error_code: &'static str,
+    error_code: ErrorCode,
     message: impl Into<String>,
 ) -> Response {
     let message = message.into();
+    let error_code = error_code.screaming();
     reply(
         media,
         status,
@@ -71,7 +77,7 @@ pub(in crate::graphql) fn too_large(media: Media, message: String) -> Response {
     refuse(
         media,
         StatusCode::PAYLOAD_TOO_LARGE,
-        code::QUERY_TOO_LARGE,
+        ErrorCode::QueryTooLarge,
         message,
     )
 }
@@ -84,7 +90,7 @@ pub(in crate::graphql) fn unauthenticated(media: Media, refusal: Refusal) -> Res
     let refusal = refuse(
         media,
         StatusCode::UNAUTHORIZED,
-        code::UNAUTHENTICATED,
+        ErrorCode::Unauthenticated,
         message,
     );
     ([(header::WWW_AUTHENTICATE, "Bearer")], refusal).into_response()

@@ -11,8 +11,9 @@ use tokio::sync::mpsc;
 
 use super::shared::{self, Key};
 use super::{Id, OperationPayload};
+use crate::error::ErrorCode;
 use crate::graphql::RouteState;
-use crate::graphql::errors::{code, parse_failed, validation_failed, with_code};
+use crate::graphql::errors::{parse_failed, validation_failed, with_code};
 use crate::graphql::http::{Limits, failed_before_execution, oversized, too_many_aliases};
 use crate::graphql::measure::{StreamedOperation, Transport, operation_name};
 use crate::graphql::subscription::{ResumeAfter, replays_from_filter};
@@ -211,7 +212,7 @@ pub(in crate::graphql) fn prepare(
 ) -> Result<Request, ServerError> {
     let limits = &state.graphql_limits;
     if let Some(message) = oversized(limits, &payload.query) {
-        return Err(coded(code::QUERY_TOO_LARGE, message));
+        return Err(coded(ErrorCode::QueryTooLarge, message));
     }
     let mut request = Request::new(payload.query)
         .data(scope)
@@ -226,7 +227,7 @@ pub(in crate::graphql) fn prepare(
         .parsed_query()
         .map_err(|err| parse_failed(limits, err))?;
     if let Some(message) = too_many_aliases(limits, document) {
-        return Err(coded(code::TOO_MANY_ALIASES, message));
+        return Err(coded(ErrorCode::TooManyAliases, message));
     }
     Ok(request)
 }
@@ -238,7 +239,7 @@ fn cannot_go_on_alone() -> Value {
     error_value(&ServerError::new(message, None))
 }
 
-pub(in crate::graphql) fn coded(error_code: &'static str, message: String) -> ServerError {
+pub(in crate::graphql) fn coded(error_code: ErrorCode, message: String) -> ServerError {
     with_code(ServerError::new(message, None), error_code)
 }
 

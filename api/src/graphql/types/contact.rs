@@ -45,6 +45,7 @@ pub struct ContactFilter {
 /// An ordering of contacts. `orderBy` takes one: a value, or a list holding one (as PostGraphile
 /// clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "db::ContactOrder")]
 pub enum ContactsOrderBy {
     IdAsc,
     IdDesc,
@@ -66,20 +67,6 @@ impl ContactFilter {
             updated_to: self.updated_to.map(|t| t.0),
             search: self.search,
         })
-    }
-}
-
-impl From<ContactsOrderBy> for db::ContactOrder {
-    fn from(order: ContactsOrderBy) -> Self {
-        match order {
-            ContactsOrderBy::IdAsc => Self::IdAsc,
-            ContactsOrderBy::IdDesc => Self::IdDesc,
-            ContactsOrderBy::PhoneAsc => Self::PhoneAsc,
-            ContactsOrderBy::PhoneDesc => Self::PhoneDesc,
-            ContactsOrderBy::UpdatedAtAsc => Self::UpdatedAtAsc,
-            ContactsOrderBy::UpdatedAtDesc => Self::UpdatedAtDesc,
-            ContactsOrderBy::BouncesDesc => Self::BouncesDesc,
-        }
     }
 }
 

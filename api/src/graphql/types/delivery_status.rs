@@ -54,6 +54,7 @@ pub struct DeliveryStatusFilter {
 /// An ordering of delivery statuses. `orderBy` takes one: a value, or a list holding one (as
 /// PostGraphile clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "db::DeliveryStatusOrder")]
 pub enum DeliveryStatusesOrderBy {
     ReportedAtAsc,
     ReportedAtDesc,
@@ -75,17 +76,6 @@ impl DeliveryStatusFilter {
             reported_from: self.reported_from.map(|t| t.0),
             reported_to: self.reported_to.map(|t| t.0),
         })
-    }
-}
-
-impl From<DeliveryStatusesOrderBy> for db::DeliveryStatusOrder {
-    fn from(order: DeliveryStatusesOrderBy) -> Self {
-        match order {
-            DeliveryStatusesOrderBy::ReportedAtAsc => Self::ReportedAtAsc,
-            DeliveryStatusesOrderBy::ReportedAtDesc => Self::ReportedAtDesc,
-            DeliveryStatusesOrderBy::IdAsc => Self::IdAsc,
-            DeliveryStatusesOrderBy::IdDesc => Self::IdDesc,
-        }
     }
 }
 

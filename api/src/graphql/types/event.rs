@@ -21,6 +21,7 @@ pub struct Event(pub events::Model);
 
 /// The six Mobiniti webhooks.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "WebhookKind")]
 pub enum EventKind {
     InboundMessage,
     Unsubscribe,
@@ -30,40 +31,9 @@ pub enum EventKind {
     Rejection,
 }
 
-impl From<EventKind> for WebhookKind {
-    fn from(kind: EventKind) -> Self {
-        match kind {
-            EventKind::InboundMessage => Self::InboundMessage,
-            EventKind::Unsubscribe => Self::Unsubscribe,
-            EventKind::Bounce => Self::Bounce,
-            EventKind::DeliveryReport => Self::DeliveryReport,
-            EventKind::ContactStatus => Self::ContactStatus,
-            EventKind::Rejection => Self::Rejection,
-        }
-    }
-}
-
-impl From<WebhookKind> for EventKind {
-    fn from(kind: WebhookKind) -> Self {
-        match kind {
-            WebhookKind::InboundMessage => Self::InboundMessage,
-            WebhookKind::Unsubscribe => Self::Unsubscribe,
-            WebhookKind::Bounce => Self::Bounce,
-            WebhookKind::DeliveryReport => Self::DeliveryReport,
-            WebhookKind::ContactStatus => Self::ContactStatus,
-            WebhookKind::Rejection => Self::Rejection,
-        }
-    }
-}
-
-/// Stored kind names for a list of kinds.
-pub fn kind_names(kinds: Option<Vec<EventKind>>) -> Option<Vec<String>> {
-    kinds.map(|kinds| {
-        kinds
-            .into_iter()
-            .map(|kind| WebhookKind::from(kind).as_str().to_owned())
-            .collect()
-    })
+/// The domain's kinds for a list of GraphQL ones.
+pub fn domain_kinds(kinds: Option<Vec<EventKind>>) -> Option<Vec<WebhookKind>> {
+    kinds.map(|kinds| kinds.into_iter().map(WebhookKind::from).collect())
 }
 
 /// Filters on the log; every field given must hold.
@@ -86,6 +56,7 @@ pub struct EventFilter {
 /// An ordering of events. `orderBy` takes one: a value, or a list holding one (as PostGraphile
 /// clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "db::EventOrder")]
 pub enum EventsOrderBy {
     PositionAsc,
     PositionDesc,
@@ -94,7 +65,7 @@ pub enum EventsOrderBy {
 impl EventFilter {
     pub fn into_store(self, ctx: &Context<'_>) -> async_graphql::Result<db::EventFilter> {
         Ok(db::EventFilter {
-            kinds: kind_names(self.kinds),
+            kinds: domain_kinds(self.kinds),
             contact_id: self.contact_id.map(|id| id.0),
             phone: self.phone.map(|p| normalized_phone(ctx, &p)).transpose()?,
             received_from: self.received_from.map(|t| t.0),
@@ -102,15 +73,6 @@ impl EventFilter {
             after_position: self.after_position.map(|p| p.0),
             before_position: self.before_position.map(|p| p.0),
         })
-    }
-}
-
-impl From<EventsOrderBy> for db::EventOrder {
-    fn from(order: EventsOrderBy) -> Self {
-        match order {
-            EventsOrderBy::PositionAsc => Self::PositionAsc,
-            EventsOrderBy::PositionDesc => Self::PositionDesc,
-        }
     }
 }
 

@@ -16,6 +16,7 @@ use crate::store::{self as db};
 pub struct Message(pub messages::Model);
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "db::MessageDirection")]
 pub enum MessageDirection {
     /// A text a contact sent.
     Inbound,
@@ -25,6 +26,7 @@ pub enum MessageDirection {
 
 /// What an inbound text is; an inbox usually wants only `REPLY`.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "Category")]
 pub enum MessageCategory {
     /// A real answer.
     Reply,
@@ -34,28 +36,6 @@ pub enum MessageCategory {
     Help,
     /// One of the account's opt-in keywords (`--keywords`).
     Keyword,
-}
-
-impl From<MessageCategory> for Category {
-    fn from(category: MessageCategory) -> Self {
-        match category {
-            MessageCategory::Reply => Self::Reply,
-            MessageCategory::Stop => Self::Stop,
-            MessageCategory::Help => Self::Help,
-            MessageCategory::Keyword => Self::Keyword,
-        }
-    }
-}
-
-impl From<Category> for MessageCategory {
-    fn from(category: Category) -> Self {
-        match category {
-            Category::Reply => Self::Reply,
-            Category::Stop => Self::Stop,
-            Category::Help => Self::Help,
-            Category::Keyword => Self::Keyword,
-        }
-    }
 }
 
 /// Filters on messages; every field given must hold.
@@ -76,6 +56,7 @@ pub struct MessageFilter {
 /// An ordering of messages. `orderBy` takes one: a value, or a list holding one (as PostGraphile
 /// clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "db::MessageOrder")]
 pub enum MessagesOrderBy {
     OccurredAtAsc,
     OccurredAtDesc,
@@ -86,37 +67,16 @@ pub enum MessagesOrderBy {
 impl MessageFilter {
     pub fn into_store(self, ctx: &Context<'_>) -> async_graphql::Result<db::MessageFilter> {
         Ok(db::MessageFilter {
-            direction: self.direction.map(|d| direction_name(d).to_owned()),
-            categories: self.categories.map(|categories| {
-                categories
-                    .into_iter()
-                    .map(|c| Category::from(c).as_str().to_owned())
-                    .collect()
-            }),
+            direction: self.direction.map(db::MessageDirection::from),
+            categories: self
+                .categories
+                .map(|categories| categories.into_iter().map(Category::from).collect()),
             contact_id: self.contact_id.map(|id| id.0),
             phone: self.phone.map(|p| normalized_phone(ctx, &p)).transpose()?,
             occurred_from: self.occurred_from.map(|t| t.0),
             occurred_to: self.occurred_to.map(|t| t.0),
             text_contains: self.text_contains,
         })
-    }
-}
-
-fn direction_name(direction: MessageDirection) -> &'static str {
-    match direction {
-        MessageDirection::Inbound => "inbound",
-        MessageDirection::Outbound => "outbound",
-    }
-}
-
-impl From<MessagesOrderBy> for db::MessageOrder {
-    fn from(order: MessagesOrderBy) -> Self {
-        match order {
-            MessagesOrderBy::OccurredAtAsc => Self::OccurredAtAsc,
-            MessagesOrderBy::OccurredAtDesc => Self::OccurredAtDesc,
-            MessagesOrderBy::IdAsc => Self::IdAsc,
-            MessagesOrderBy::IdDesc => Self::IdDesc,
-        }
     }
 }
 
@@ -154,7 +114,7 @@ impl Message {
     }
 
     async fn direction(&self) -> MessageDirection {
-        if self.0.direction == "inbound" {
+        if self.0.direction == db::MessageDirection::Inbound.as_str() {
             MessageDirection::Inbound
         } else {
             MessageDirection::Outbound

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::quarantine;
 
-use super::event::kind_names;
+use super::event::domain_kinds;
 use super::{EventKind, single_order};
 use crate::domain::kind::WebhookKind;
 use crate::graphql::connection::{Connection, counter};
@@ -25,6 +25,7 @@ pub struct QuarantineFilter {
 /// An ordering of quarantined deliveries. `orderBy` takes one: a value, or a list holding one (as
 /// PostGraphile clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "db::QuarantineOrder")]
 pub enum QuarantineOrderBy {
     ReceivedAtAsc,
     ReceivedAtDesc,
@@ -38,17 +39,14 @@ pub async fn list(
 ) -> async_graphql::Result<Connection<QuarantinedDelivery>> {
     let filter = filter.unwrap_or_default();
     let filter = db::QuarantineFilter {
-        kinds: kind_names(filter.kinds),
+        kinds: domain_kinds(filter.kinds),
         received_from: filter.received_from.map(|t| t.0),
         received_to: filter.received_to.map(|t| t.0),
     };
-    let order = match single_order(order_by, QuarantineOrderBy::ReceivedAtDesc)? {
-        QuarantineOrderBy::ReceivedAtAsc => db::QuarantineOrder::ReceivedAtAsc,
-        QuarantineOrderBy::ReceivedAtDesc => db::QuarantineOrder::ReceivedAtDesc,
-    };
+    let order = single_order(order_by, QuarantineOrderBy::ReceivedAtDesc)?;
     let store = store(ctx).clone();
     let page = store
-        .quarantined(&filter, order, &page_request)
+        .quarantined(&filter, order.into(), &page_request)
         .await
         .gql()?;
     Ok(Connection::new(

@@ -23,6 +23,7 @@ pub struct RejectionFilter {
 /// An ordering of rejections. `orderBy` takes one: a value, or a list holding one (as PostGraphile
 /// clients send it). Each ordering ends on a unique key, so a second one is an error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "db::RejectionOrder")]
 pub enum RejectionsOrderBy {
     ReceivedAtAsc,
     ReceivedAtDesc,
@@ -40,13 +41,10 @@ pub async fn list(
         received_from: filter.received_from.map(|t| t.0),
         received_to: filter.received_to.map(|t| t.0),
     };
-    let order = match single_order(order_by, RejectionsOrderBy::ReceivedAtDesc)? {
-        RejectionsOrderBy::ReceivedAtAsc => db::RejectionOrder::ReceivedAtAsc,
-        RejectionsOrderBy::ReceivedAtDesc => db::RejectionOrder::ReceivedAtDesc,
-    };
+    let order = single_order(order_by, RejectionsOrderBy::ReceivedAtDesc)?;
     let store = store(ctx).clone();
     let page = store
-        .rejections(&filter, order, &page_request)
+        .rejections(&filter, order.into(), &page_request)
         .await
         .gql()?;
     Ok(Connection::new(

@@ -13,14 +13,8 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use super::message::{Id, OperationPayload};
+use crate::error::ErrorCode;
 use crate::graphql::live::operation::{coded, error_value};
-
-/// `extensions.code` of an operation refused for `--ws-max-subscriptions`.
-const TOO_MANY_SUBSCRIPTIONS: &str = "TOO_MANY_SUBSCRIPTIONS";
-
-/// `extensions.code` of an operation refused because the connection's running operations
-/// would hold more than [`super::MAX_OPERATION_BYTES`] of query text and variables.
-const OPERATIONS_TOO_LARGE: &str = "OPERATIONS_TOO_LARGE";
 
 /// The error sent for an operation over `--ws-max-subscriptions`.
 pub(super) fn too_many_subscriptions(max: usize) -> Value {
@@ -28,7 +22,7 @@ pub(super) fn too_many_subscriptions(max: usize) -> Value {
         "this connection runs {max} operations, the most allowed (--ws-max-subscriptions); \
          complete one first"
     );
-    error_value(&coded(TOO_MANY_SUBSCRIPTIONS, message))
+    error_value(&coded(ErrorCode::TooManySubscriptions, message))
 }
 
 /// The error sent for an operation of `bytes` that would take the `held` bytes of a
@@ -39,7 +33,7 @@ pub(super) fn operations_too_large(budget: usize, held: usize, bytes: usize) -> 
          this one's {bytes} would go over the {budget} bytes allowed per connection; complete \
          some operations first, or send smaller ones"
     );
-    error_value(&coded(OPERATIONS_TOO_LARGE, message))
+    error_value(&coded(ErrorCode::OperationsTooLarge, message))
 }
 
 /// A running operation. Dropping it stops its task.

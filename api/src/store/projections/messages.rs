@@ -11,8 +11,22 @@ use uuid::Uuid;
 use super::chunks;
 use crate::domain::payload::{InboundMessage, OutboundMessage};
 
-pub const INBOUND: &str = "inbound";
-pub const OUTBOUND: &str = "outbound";
+/// Which way a message went, as `messages.direction` stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageDirection {
+    Inbound,
+    Outbound,
+}
+
+impl MessageDirection {
+    /// The value stored in `messages.direction`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct Changes {
@@ -32,7 +46,7 @@ impl Changes {
     ) {
         self.inbound.push(messages::ActiveModel {
             id: Set(event_id.to_string()),
-            direction: Set(INBOUND.to_owned()),
+            direction: Set(MessageDirection::Inbound.as_str().to_owned()),
             body: Set(message.body.clone()),
             phone: Set(message.contact.phone.clone()),
             short_code: Set(message.short_code.clone()),
@@ -66,7 +80,7 @@ impl Changes {
                 .insert(message.id.clone(), self.outbound.len());
             self.outbound.push(messages::ActiveModel {
                 id: Set(message.id.clone()),
-                direction: Set(OUTBOUND.to_owned()),
+                direction: Set(MessageDirection::Outbound.as_str().to_owned()),
                 body: Set(message.body.clone()),
                 phone: Set(message.phone.clone()),
                 short_code: Set(None),

@@ -16,6 +16,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::STORE_REFUSED;
 use crate::domain::event::NewEvent;
 use crate::domain::payload::nul;
 use crate::store::append::{Written, append_in, lock_head};
@@ -142,7 +143,7 @@ impl Store {
                     refused.push((
                         id,
                         StillRefused {
-                            error_code: "store_refused",
+                            error_code: STORE_REFUSED,
                             error_message: format!("the store refused the delivery: {reason}"),
                         },
                     ));

@@ -193,7 +193,7 @@ impl EventFilter {
     pub fn matches(&self, event: &events::Model) -> bool {
         self.kinds
             .as_ref()
-            .is_none_or(|kinds| kinds.contains(&event.kind))
+            .is_none_or(|kinds| kinds.iter().any(|kind| kind.as_str() == event.kind))
             && self
                 .contact_id
                 .as_ref()
@@ -210,12 +210,12 @@ impl EventFilter {
 
 impl MessageFilter {
     pub fn matches(&self, message: &messages::Model) -> bool {
-        equal(self.direction.as_deref(), message.direction.as_str())
+        self.direction
+            .is_none_or(|direction| direction.as_str() == message.direction)
             && self.categories.as_ref().is_none_or(|categories| {
-                message
-                    .category
-                    .as_ref()
-                    .is_some_and(|category| categories.contains(category))
+                categories
+                    .iter()
+                    .any(|category| message.category.as_deref() == Some(category.as_str()))
             })
             && self
                 .contact_id

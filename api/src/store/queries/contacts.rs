@@ -22,6 +22,7 @@ pub struct ContactFilter {
     pub search: Option<String>,
 }
 
+/// The orderings of contacts; each is named after its variant ([`Ordering::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContactOrder {
     IdAsc,
@@ -80,41 +81,21 @@ impl ContactFilter {
 fn ordering(order: ContactOrder) -> Ordering<contacts::Entity> {
     use Direction::{Asc, Desc};
     use contacts::Column as C;
-    let (name, keys, key_of): (_, _, fn(&contacts::Model) -> Vec<KeyValue>) = match order {
-        ContactOrder::IdAsc => ("ID_ASC", vec![(C::Id, Asc)], |c| {
-            vec![KeyValue::Text(c.id.clone())]
+    let (keys, key_of): (_, fn(&contacts::Model) -> Vec<KeyValue>) = match order {
+        ContactOrder::IdAsc => (vec![(C::Id, Asc)], |c| vec![KeyValue::Text(c.id.clone())]),
+        ContactOrder::IdDesc => (vec![(C::Id, Desc)], |c| vec![KeyValue::Text(c.id.clone())]),
+        ContactOrder::PhoneAsc => (vec![(C::Phone, Asc), (C::Id, Asc)], phone_key),
+        ContactOrder::PhoneDesc => (vec![(C::Phone, Desc), (C::Id, Desc)], phone_key),
+        ContactOrder::UpdatedAtAsc => (vec![(C::UpdatedAt, Asc), (C::Id, Asc)], updated_key),
+        ContactOrder::UpdatedAtDesc => (vec![(C::UpdatedAt, Desc), (C::Id, Desc)], updated_key),
+        ContactOrder::BouncesDesc => (vec![(C::Bounces, Desc), (C::Id, Desc)], |c| {
+            vec![
+                KeyValue::Int(i64::from(c.bounces)),
+                KeyValue::Text(c.id.clone()),
+            ]
         }),
-        ContactOrder::IdDesc => ("ID_DESC", vec![(C::Id, Desc)], |c| {
-            vec![KeyValue::Text(c.id.clone())]
-        }),
-        ContactOrder::PhoneAsc => ("PHONE_ASC", vec![(C::Phone, Asc), (C::Id, Asc)], phone_key),
-        ContactOrder::PhoneDesc => (
-            "PHONE_DESC",
-            vec![(C::Phone, Desc), (C::Id, Desc)],
-            phone_key,
-        ),
-        ContactOrder::UpdatedAtAsc => (
-            "UPDATED_AT_ASC",
-            vec![(C::UpdatedAt, Asc), (C::Id, Asc)],
-            updated_key,
-        ),
-        ContactOrder::UpdatedAtDesc => (
-            "UPDATED_AT_DESC",
-            vec![(C::UpdatedAt, Desc), (C::Id, Desc)],
-            updated_key,
-        ),
-        ContactOrder::BouncesDesc => (
-            "BOUNCES_DESC",
-            vec![(C::Bounces, Desc), (C::Id, Desc)],
-            |c| {
-                vec![
-                    KeyValue::Int(i64::from(c.bounces)),
-                    KeyValue::Text(c.id.clone()),
-                ]
-            },
-        ),
     };
-    Ordering { name, keys, key_of }
+    Ordering::new(order, keys, key_of)
 }
 
 fn phone_key(contact: &contacts::Model) -> Vec<KeyValue> {

@@ -22,6 +22,7 @@ pub struct DeliveryStatusFilter {
     pub reported_to: Option<DateTime<Utc>>,
 }
 
+/// The orderings of delivery statuses; each is named after its variant ([`Ordering::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryStatusOrder {
     ReportedAtAsc,
@@ -71,25 +72,17 @@ impl DeliveryStatusFilter {
 fn ordering(order: DeliveryStatusOrder) -> Ordering<delivery_statuses::Entity> {
     use Direction::{Asc, Desc};
     use delivery_statuses::Column as C;
-    let (name, keys, key_of): (_, _, fn(&delivery_statuses::Model) -> Vec<KeyValue>) = match order {
-        DeliveryStatusOrder::ReportedAtAsc => (
-            "REPORTED_AT_ASC",
-            vec![(C::ReportedAt, Asc), (C::Id, Asc)],
-            time_key,
-        ),
-        DeliveryStatusOrder::ReportedAtDesc => (
-            "REPORTED_AT_DESC",
-            vec![(C::ReportedAt, Desc), (C::Id, Desc)],
-            time_key,
-        ),
-        DeliveryStatusOrder::IdAsc => ("ID_ASC", vec![(C::Id, Asc)], |s| {
-            vec![KeyValue::Text(s.id.clone())]
-        }),
-        DeliveryStatusOrder::IdDesc => ("ID_DESC", vec![(C::Id, Desc)], |s| {
-            vec![KeyValue::Text(s.id.clone())]
-        }),
+    let (keys, key_of): (_, fn(&delivery_statuses::Model) -> Vec<KeyValue>) = match order {
+        DeliveryStatusOrder::ReportedAtAsc => (vec![(C::ReportedAt, Asc), (C::Id, Asc)], time_key),
+        DeliveryStatusOrder::ReportedAtDesc => {
+            (vec![(C::ReportedAt, Desc), (C::Id, Desc)], time_key)
+        }
+        DeliveryStatusOrder::IdAsc => (vec![(C::Id, Asc)], |s| vec![KeyValue::Text(s.id.clone())]),
+        DeliveryStatusOrder::IdDesc => {
+            (vec![(C::Id, Desc)], |s| vec![KeyValue::Text(s.id.clone())])
+        }
     };
-    Ordering { name, keys, key_of }
+    Ordering::new(order, keys, key_of)
 }
 
 fn time_key(status: &delivery_statuses::Model) -> Vec<KeyValue> {

@@ -10,13 +10,14 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{in_range, latest_per};
+use crate::domain::kind::WebhookKind;
 use crate::store::page::{self, Direction, KeyValue, Ordering, Page, PageRequest};
 use crate::store::{ReadError, Store};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventFilter {
-    /// Kinds as stored (`inbound-message`, ...); any of them.
-    pub kinds: Option<Vec<String>>,
+    /// Any of these kinds.
+    pub kinds: Option<Vec<WebhookKind>>,
     pub contact_id: Option<String>,
     /// E.164.
     pub phone: Option<String>,
@@ -28,6 +29,7 @@ pub struct EventFilter {
     pub before_position: Option<i64>,
 }
 
+/// The orderings of events; each is named after its variant ([`Ordering::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventOrder {
     PositionAsc,
@@ -41,7 +43,7 @@ impl EventFilter {
             .add_option(
                 self.kinds
                     .as_ref()
-                    .map(|kinds| C::Kind.is_in(kinds.iter().cloned())),
+                    .map(|kinds| C::Kind.is_in(kinds.iter().map(|kind| kind.as_str()))),
             )
             .add_option(
                 self.contact_id
@@ -61,15 +63,15 @@ impl EventFilter {
 }
 
 fn ordering(order: EventOrder) -> Ordering<events::Entity> {
-    let (name, direction) = match order {
-        EventOrder::PositionAsc => ("POSITION_ASC", Direction::Asc),
-        EventOrder::PositionDesc => ("POSITION_DESC", Direction::Desc),
+    let direction = match order {
+        EventOrder::PositionAsc => Direction::Asc,
+        EventOrder::PositionDesc => Direction::Desc,
     };
-    Ordering {
-        name,
-        keys: vec![(events::Column::Position, direction)],
-        key_of: |e| vec![KeyValue::Int(e.position)],
-    }
+    Ordering::new(
+        order,
+        vec![(events::Column::Position, direction)],
+        |e: &events::Model| vec![KeyValue::Int(e.position)],
+    )
 }
 
 impl Store {

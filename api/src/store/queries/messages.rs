@@ -5,15 +5,16 @@ use entity::messages;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::{contains, in_range, latest_per};
+use crate::domain::category::Category;
+use crate::store::MessageDirection;
 use crate::store::page::{self, Direction, KeyValue, Ordering, Page, PageRequest};
 use crate::store::{ReadError, Store};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessageFilter {
-    /// `inbound` or `outbound`.
-    pub direction: Option<String>,
-    /// Stored categories (`reply`, `stop`, `help`, `keyword`); any of them.
-    pub categories: Option<Vec<String>>,
+    pub direction: Option<MessageDirection>,
+    /// Any of these categories.
+    pub categories: Option<Vec<Category>>,
     pub contact_id: Option<String>,
     /// E.164.
     pub phone: Option<String>,
@@ -22,6 +23,7 @@ pub struct MessageFilter {
     pub text_contains: Option<String>,
 }
 
+/// The orderings of messages; each is named after its variant ([`Ordering::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageOrder {
     OccurredAtAsc,
@@ -36,12 +38,12 @@ impl MessageFilter {
             .add_option(
                 self.direction
                     .as_ref()
-                    .map(|d| messages::Column::Direction.eq(d.clone())),
+                    .map(|d| messages::Column::Direction.eq(d.as_str())),
             )
             .add_option(
                 self.categories
                     .as_ref()
-                    .map(|c| messages::Column::Category.is_in(c.iter().cloned())),
+                    .map(|c| messages::Column::Category.is_in(c.iter().map(|c| c.as_str()))),
             )
             .add_option(
                 self.contact_id
@@ -71,25 +73,13 @@ impl MessageFilter {
 fn ordering(order: MessageOrder) -> Ordering<messages::Entity> {
     use Direction::{Asc, Desc};
     use messages::Column as C;
-    let (name, keys, key_of): (_, _, fn(&messages::Model) -> Vec<KeyValue>) = match order {
-        MessageOrder::OccurredAtAsc => (
-            "OCCURRED_AT_ASC",
-            vec![(C::OccurredAt, Asc), (C::Id, Asc)],
-            time_key,
-        ),
-        MessageOrder::OccurredAtDesc => (
-            "OCCURRED_AT_DESC",
-            vec![(C::OccurredAt, Desc), (C::Id, Desc)],
-            time_key,
-        ),
-        MessageOrder::IdAsc => ("ID_ASC", vec![(C::Id, Asc)], |m| {
-            vec![KeyValue::Text(m.id.clone())]
-        }),
-        MessageOrder::IdDesc => ("ID_DESC", vec![(C::Id, Desc)], |m| {
-            vec![KeyValue::Text(m.id.clone())]
-        }),
+    let (keys, key_of): (_, fn(&messages::Model) -> Vec<KeyValue>) = match order {
+        MessageOrder::OccurredAtAsc => (vec![(C::OccurredAt, Asc), (C::Id, Asc)], time_key),
+        MessageOrder::OccurredAtDesc => (vec![(C::OccurredAt, Desc), (C::Id, Desc)], time_key),
+        MessageOrder::IdAsc => (vec![(C::Id, Asc)], |m| vec![KeyValue::Text(m.id.clone())]),
+        MessageOrder::IdDesc => (vec![(C::Id, Desc)], |m| vec![KeyValue::Text(m.id.clone())]),
     };
-    Ordering { name, keys, key_of }
+    Ordering::new(order, keys, key_of)
 }
 
 fn time_key(message: &messages::Model) -> Vec<KeyValue> {

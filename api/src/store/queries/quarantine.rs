@@ -5,16 +5,19 @@ use entity::quarantine;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::in_range;
+use crate::domain::kind::WebhookKind;
 use crate::store::page::{self, Direction, KeyValue, Ordering, Page, PageRequest};
 use crate::store::{ReadError, Store};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QuarantineFilter {
-    pub kinds: Option<Vec<String>>,
+    /// Any of these kinds.
+    pub kinds: Option<Vec<WebhookKind>>,
     pub received_from: Option<DateTime<Utc>>,
     pub received_to: Option<DateTime<Utc>>,
 }
 
+/// The orderings of quarantined deliveries; each is named after its variant ([`Ordering::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuarantineOrder {
     ReceivedAtAsc,
@@ -23,11 +26,10 @@ pub enum QuarantineOrder {
 
 impl QuarantineFilter {
     fn condition(&self) -> Condition {
-        let condition = Condition::all().add_option(
-            self.kinds
-                .as_ref()
-                .map(|kinds| quarantine::Column::Kind.is_in(kinds.iter().cloned())),
-        );
+        let condition =
+            Condition::all().add_option(self.kinds.as_ref().map(|kinds| {
+                quarantine::Column::Kind.is_in(kinds.iter().map(|kind| kind.as_str()))
+            }));
         in_range(
             condition,
             quarantine::Column::ReceivedAt,
@@ -38,23 +40,23 @@ impl QuarantineFilter {
 }
 
 fn ordering(order: QuarantineOrder) -> Ordering<quarantine::Entity> {
-    let (name, direction) = match order {
-        QuarantineOrder::ReceivedAtAsc => ("RECEIVED_AT_ASC", Direction::Asc),
-        QuarantineOrder::ReceivedAtDesc => ("RECEIVED_AT_DESC", Direction::Desc),
+    let direction = match order {
+        QuarantineOrder::ReceivedAtAsc => Direction::Asc,
+        QuarantineOrder::ReceivedAtDesc => Direction::Desc,
     };
-    Ordering {
-        name,
-        keys: vec![
+    Ordering::new(
+        order,
+        vec![
             (quarantine::Column::ReceivedAt, direction),
             (quarantine::Column::Id, direction),
         ],
-        key_of: |q| {
+        |q: &quarantine::Model| {
             vec![
                 KeyValue::Time(q.received_at),
                 KeyValue::Text(q.id.to_string()),
             ]
         },
-    }
+    )
 }
 
 impl Store {

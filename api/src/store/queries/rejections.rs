@@ -15,6 +15,7 @@ pub struct RejectionFilter {
     pub received_to: Option<DateTime<Utc>>,
 }
 
+/// The orderings of rejections; each is named after its variant ([`Ordering::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RejectionOrder {
     ReceivedAtAsc,
@@ -43,19 +44,16 @@ fn ordering(order: RejectionOrder) -> Ordering<rejections::Entity> {
         RejectionOrder::ReceivedAtAsc => Direction::Asc,
         RejectionOrder::ReceivedAtDesc => Direction::Desc,
     };
-    Ordering {
-        name: match order {
-            RejectionOrder::ReceivedAtAsc => "RECEIVED_AT_ASC",
-            RejectionOrder::ReceivedAtDesc => "RECEIVED_AT_DESC",
-        },
-        keys: vec![(C::ReceivedAt, direction), (C::EventPosition, direction)],
-        key_of: |r| {
+    Ordering::new(
+        order,
+        vec![(C::ReceivedAt, direction), (C::EventPosition, direction)],
+        |r: &rejections::Model| {
             vec![
                 KeyValue::Time(r.received_at),
                 KeyValue::Int(r.event_position),
             ]
         },
-    }
+    )
 }
 
 impl Store {

@@ -10,6 +10,7 @@
 pub mod auth;
 mod cache;
 mod connection;
+mod documents;
 pub mod errors;
 mod extension;
 mod graphiql;
@@ -33,6 +34,7 @@ use axum::routing::get;
 
 pub use auth::{ApiKey, ApiKeys, Scope};
 pub use cache::AnswerCache;
+pub use documents::Documents;
 pub use http::Limits;
 pub(crate) use http::{failed_before_execution, operation, operation_type};
 pub use live::Live;
@@ -85,6 +87,8 @@ pub struct RouteState {
     pub api_keys: ApiKeys,
     pub graphql_limits: Limits,
     pub answers: AnswerCache,
+    /// Parsed documents, by query text.
+    pub documents: Documents,
     pub live: Live,
     pub websockets: WebSockets,
     pub graphql_metrics: OperationMetrics,

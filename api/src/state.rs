@@ -28,6 +28,7 @@ pub struct AppState {
     pub api_keys: graphql::ApiKeys,
     pub graphql_limits: graphql::Limits,
     pub answers: graphql::AnswerCache,
+    pub documents: graphql::Documents,
     /// WebSocket connections and SSE streams: their shared limits and executions.
     pub live: graphql::Live,
     pub websockets: graphql::WebSockets,
@@ -81,6 +82,7 @@ impl AppState {
             answers: graphql::AnswerCache::new(
                 config.graphql_cache_mib.saturating_mul(1024 * 1024),
             ),
+            documents: graphql::Documents::default(),
             live: graphql::Live::new(config.live_settings(), closing.subscribe(), hub),
             websockets: graphql::WebSockets::new(config.ws_settings()),
             auth_guard: auth_guard::AuthGuard::new(config.guard_settings()),
@@ -133,6 +135,7 @@ impl FromRef<AppState> for graphql::RouteState {
             api_keys: state.api_keys.clone(),
             graphql_limits: state.graphql_limits.clone(),
             answers: state.answers.clone(),
+            documents: state.documents.clone(),
             live: state.live.clone(),
             websockets: state.websockets.clone(),
             graphql_metrics: state.graphql_metrics.clone(),

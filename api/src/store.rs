@@ -27,7 +27,7 @@ use tokio::sync::Notify;
 pub use append::{Appended, NOTIFY_CHANNEL};
 pub use connect::{StoreOptions, redact_password};
 pub use group_commit::{AppendError, BATCH_SIZE_BOUNDS, BatchSettings, CommitCounts, GroupCommit};
-pub use page::{Page, PageError, PageRequest};
+pub use page::{Cursor, Page, PageError, PageRequest};
 pub use projections::MessageDirection;
 pub use quarantine::{Quarantined, ReplayReport, STORE_REFUSED, StillRefused};
 pub use queries::*;

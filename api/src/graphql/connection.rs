@@ -1,15 +1,16 @@
-//! Relay connections: `edges { cursor node }`, `nodes`, `pageInfo` and `totalCount`, the last
-//! counted only when a client selects it.
+//! Relay connections: `edges { cursor node }`, `nodes`, `pageInfo` and `totalCount`. What a
+//! client does not select costs nothing: the count runs only when `totalCount` is asked for,
+//! and a cursor is encoded only when `cursor`, `startCursor` or `endCursor` is.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use async_graphql::{Object, OutputType, SimpleObject};
+use async_graphql::{Object, OutputType};
 
 use super::errors::ReadResultExt;
 use super::types::{Contact, DeliveryStatus, Event, Message, QuarantinedDelivery, Rejection};
-use crate::store::{Page, ReadError};
+use crate::store::{Cursor, Page, ReadError};
 
 type CountFuture = Pin<Box<dyn Future<Output = Result<u64, ReadError>> + Send>>;
 
@@ -18,20 +19,21 @@ pub type Counter = Arc<dyn Fn() -> CountFuture + Send + Sync>;
 
 pub struct Connection<N> {
     edges: Vec<Edge<N>>,
-    page_info: PageInfo,
+    has_next_page: bool,
+    has_previous_page: bool,
     counter: Counter,
 }
 
-#[derive(SimpleObject, Debug)]
-pub struct PageInfo {
+/// Where a page stands among the others; borrowed from its connection.
+pub struct PageInfo<'a> {
     has_next_page: bool,
     has_previous_page: bool,
-    start_cursor: Option<String>,
-    end_cursor: Option<String>,
+    start: Option<&'a Cursor>,
+    end: Option<&'a Cursor>,
 }
 
 pub struct Edge<N> {
-    cursor: String,
+    cursor: Cursor,
     node: N,
 }
 
@@ -42,19 +44,14 @@ impl<N> Connection<N> {
             .rows
             .into_iter()
             .map(|(cursor, row)| Edge {
-                cursor: cursor.encode(),
+                cursor,
                 node: node(row),
             })
             .collect();
-        let page_info = PageInfo {
-            has_next_page: page.has_next_page,
-            has_previous_page: page.has_previous_page,
-            start_cursor: edges.first().map(|edge| edge.cursor.clone()),
-            end_cursor: edges.last().map(|edge| edge.cursor.clone()),
-        };
         Self {
             edges,
-            page_info,
+            has_next_page: page.has_next_page,
+            has_previous_page: page.has_previous_page,
             counter,
         }
     }
@@ -85,12 +82,17 @@ where
         &self.edges
     }
 
-    async fn nodes(&self) -> Vec<N> {
-        self.edges.iter().map(|edge| edge.node.clone()).collect()
+    async fn nodes(&self) -> Vec<&N> {
+        self.edges.iter().map(|edge| &edge.node).collect()
     }
 
-    async fn page_info(&self) -> &PageInfo {
-        &self.page_info
+    async fn page_info(&self) -> PageInfo<'_> {
+        PageInfo {
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            start: self.edges.first().map(|edge| &edge.cursor),
+            end: self.edges.last().map(|edge| &edge.cursor),
+        }
     }
 
     /// How many rows match the filter, across all pages.
@@ -109,11 +111,30 @@ where
     concrete(name = "QuarantineEdge", params(QuarantinedDelivery))
 )]
 impl<N: OutputType + Clone> Edge<N> {
-    async fn cursor(&self) -> &str {
-        &self.cursor
+    async fn cursor(&self) -> String {
+        self.cursor.encode()
     }
 
     async fn node(&self) -> &N {
         &self.node
+    }
+}
+
+#[Object]
+impl PageInfo<'_> {
+    async fn has_next_page(&self) -> bool {
+        self.has_next_page
+    }
+
+    async fn has_previous_page(&self) -> bool {
+        self.has_previous_page
+    }
+
+    async fn start_cursor(&self) -> Option<String> {
+        self.start.map(Cursor::encode)
+    }
+
+    async fn end_cursor(&self) -> Option<String> {
+        self.end.map(Cursor::encode)
     }
 }

@@ -304,7 +304,7 @@ async fn run(state: &RouteState, checked: Checked) -> (Response, Option<Answer>)
         request = request.variables(Variables::from_json(Value::Object(variables)));
     }
     let operation_name = request.operation_name.clone();
-    let document = match request.parsed_query() {
+    let document = match state.documents.parse(&mut request) {
         Ok(document) => document,
         Err(err) => {
             let name = operation_name.as_deref();

@@ -223,8 +223,9 @@ pub(in crate::graphql) fn prepare(
     if let Some(variables) = payload.variables {
         request = request.variables(Variables::from_json(Value::Object(variables)));
     }
-    let document = request
-        .parsed_query()
+    let document = state
+        .documents
+        .parse(&mut request)
         .map_err(|err| parse_failed(limits, err))?;
     if let Some(message) = too_many_aliases(limits, document) {
         return Err(coded(ErrorCode::TooManyAliases, message));

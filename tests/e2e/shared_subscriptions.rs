@@ -106,7 +106,10 @@ async fn identical_live_subscriptions_share_one_execution(backend: Backend) {
 
 async fn a_subscriber_behind_its_group_goes_on_alone_without_a_gap(backend: Backend) {
     const EVENTS: usize = 200;
-    let app = spawn_app_with(backend, &["--ws-group-buffer", "16"]).await;
+    // The slow subscriber reads nothing while 20 MB are written, which takes 30 s and more on
+    // a busy machine: the send timeout must not end it first, it is not what is tested here.
+    let flags = ["--ws-group-buffer", "16", "--live-send-timeout", "180s"];
+    let app = spawn_app_with(backend, &flags).await;
     let query = "subscription { events { position payload } }";
     let mut fast = connected(&app).await;
     let mut slow = WsClient::connect_small_buffer(&app)

@@ -1,5 +1,5 @@
 //! `cargo bench --bench queries -- [--store sqlite|postgres|both] [--seconds N]
-//! [--concurrency 32,1] [--vary] [--no-postgraphile] [--no-answer-cache]
+//! [--concurrency 32,1] [--vary] [--queries a,b,c,d] [--no-postgraphile] [--no-answer-cache]
 //! [--writes-per-second N] [--reuse]`: four dashboard queries under load on a store of 100,000
 //! contacts and 1,000,000 messages, on SQLite and on PostgreSQL, and on the same PostgreSQL data
 //! PostGraphile 4.14 as the baseline. BENCHMARKS.md holds a run and reads it.
@@ -61,6 +61,9 @@ struct Args {
     /// contact page (d) asks for a different contact on every request either way.
     #[arg(long)]
     vary: bool,
+    /// The queries to measure, by letter: `a,b,c,d` (all, the default) or a part of them.
+    #[arg(long, value_delimiter = ',', default_values_t = ['a', 'b', 'c', 'd'])]
+    queries: Vec<char>,
     /// Measure mobiniti-events only.
     #[arg(long)]
     no_postgraphile: bool,
@@ -202,7 +205,7 @@ async fn bench_postgres_on(url: &str, args: &Args, size: Size) -> anyhow::Result
     let theirs = measure_all(&server.url, |d| &d.postgraphile, args, size, "PostGraphile").await;
     server.stop().await;
     let theirs = theirs?;
-    for ((dashboard, ours), theirs) in DASHBOARD.iter().zip(&ours).zip(&theirs) {
+    for ((dashboard, ours), theirs) in selected(args).zip(&ours).zip(&theirs) {
         ensure!(
             ours.keys == theirs.keys,
             "{}: PostGraphile answered other rows than mobiniti-events:\n{:?}\n{:?}",
@@ -319,7 +322,7 @@ async fn measure_all(
     let client = load::client(most)?;
     let load_time = Duration::from_secs(args.seconds);
     let mut outcomes = Vec::new();
-    for dashboard in &DASHBOARD {
+    for dashboard in selected(args) {
         let probe = probe_of(dashboard);
         let first = load::request_with(probe.query, &first_variables(dashboard, size));
         let data = load::answer(&client, url, &first).await?;
@@ -343,6 +346,13 @@ async fn measure_all(
         outcomes.push(Outcome { measurements, keys });
     }
     Ok(outcomes)
+}
+
+/// The queries `--queries` names, in their order.
+fn selected(args: &Args) -> impl Iterator<Item = &'static Dashboard> + '_ {
+    DASHBOARD
+        .iter()
+        .filter(|dashboard| args.queries.contains(&dashboard.letter()))
 }
 
 /// The variables of the answer checked and compared between the servers.
@@ -402,7 +412,7 @@ fn rows(
 ) -> Vec<Row> {
     let mut theirs = theirs.map(Vec::into_iter);
     let mut rows = Vec::new();
-    for (dashboard, ours) in DASHBOARD.iter().zip(ours) {
+    for (dashboard, ours) in selected(args).zip(ours) {
         let theirs = theirs.as_mut().and_then(Iterator::next);
         for (at, &clients) in args.concurrency.iter().enumerate() {
             rows.push(Row {

@@ -142,6 +142,13 @@ pub static DASHBOARD: [Dashboard; 4] = [
     },
 ];
 
+impl Dashboard {
+    /// The letter in its name: `(a) …` is `a`.
+    pub fn letter(&self) -> char {
+        self.name.chars().nth(1).unwrap_or('?')
+    }
+}
+
 /// The first answer has the nodes expected, each with its nested object, and the right
 /// `totalCount`; returns the rows it names.
 pub fn check(

@@ -196,7 +196,19 @@ impl<E: EntityTrait> Ordering<E> {
             });
             any = any.add(all);
         }
-        any
+        // Every branch implies this bound on the first key. Alone, the disjunction is no range
+        // the planner can seek to: PostgreSQL read the index from its start and filtered,
+        // which made a page deep in the list cost as much as the rows before it.
+        let Some(((first, direction), value)) = self.keys.first().zip(cursor.keys.first()) else {
+            return any;
+        };
+        let value = sea_orm::Value::from(value.clone());
+        let bound = if (*direction == Direction::Asc) == forward {
+            first.gte(value)
+        } else {
+            first.lte(value)
+        };
+        Condition::all().add(bound).add(any)
     }
 }
 

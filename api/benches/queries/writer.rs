@@ -12,6 +12,9 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::task::JoinHandle;
 
+/// Webhooks the writer has posted and not yet seen answered, at most.
+const IN_FLIGHT: usize = 64;
+
 /// A running writer; [`Writer::stop`] ends it and says how many webhooks it stored.
 #[derive(Debug)]
 pub struct Writer {
@@ -34,8 +37,14 @@ impl Writer {
         let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / per_second));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // Posted side by side, as Mobiniti's deliveries arrive: one at a time, the rate
+            // would be whatever a loaded service's answer time allows.
+            let in_flight = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
             for n in 0_i64.. {
                 tick.tick().await;
+                let Ok(permit) = in_flight.clone().acquire_owned().await else {
+                    break;
+                };
                 let i = 1 + n % contacts;
                 let body = serde_json::json!({
                     "id": format!("c0000000-0000-4000-8000-{}", 100_000_000_000 + i),
@@ -45,12 +54,16 @@ impl Writer {
                     "updated_at": "2020-01-01T00:00:00Z",
                     "received_at": format!("2020-01-01T00:00:00.{:03}Z", n % 1000),
                 });
-                let delivered = client.post(&url).body(body.to_string()).send().await;
-                let counter = match delivered {
-                    Ok(response) if response.status().is_success() => &ok,
-                    _ => &err,
-                };
-                counter.fetch_add(1, Ordering::Relaxed);
+                let post = client.post(&url).body(body.to_string());
+                let (ok, err) = (ok.clone(), err.clone());
+                tokio::spawn(async move {
+                    let counter = match post.send().await {
+                        Ok(response) if response.status().is_success() => ok,
+                        _ => err,
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    drop(permit);
+                });
             }
         });
         Ok(Self {

@@ -20,6 +20,10 @@ mod load;
 mod postgraphile;
 #[path = "common/postgres.rs"]
 mod postgres;
+#[path = "queries/report.rs"]
+mod report;
+#[path = "queries/requests.rs"]
+mod requests;
 #[path = "queries/reuse.rs"]
 mod reuse;
 #[path = "queries/seed.rs"]
@@ -27,7 +31,6 @@ mod seed;
 #[path = "queries/writer.rs"]
 mod writer;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
@@ -35,11 +38,10 @@ use clap::Parser;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use serde_json::{Value, json};
-
-use dashboard::{DASHBOARD, Dashboard, Probe, Vary};
-use load::{Bodies, Measurement, ms};
+use dashboard::{DASHBOARD, Dashboard, Probe};
+use load::Measurement;
 use postgraphile::Postgraphile;
+use report::Row;
 use seed::{Dialect, Size};
 use writer::Writer;
 
@@ -108,19 +110,6 @@ struct Outcome {
     measurements: Vec<Measurement>,
     keys: Vec<String>,
 }
-
-/// One line of the table.
-#[derive(Debug)]
-struct Row {
-    store: &'static str,
-    query: &'static str,
-    clients: usize,
-    ours: Measurement,
-    theirs: Option<Measurement>,
-}
-
-/// Pages of (a), (b) and (c) that `--vary` spreads the requests over.
-const PAGES: usize = 200;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -324,11 +313,11 @@ async fn measure_all(
     let mut outcomes = Vec::new();
     for dashboard in selected(args) {
         let probe = probe_of(dashboard);
-        let first = load::request_with(probe.query, &first_variables(dashboard, size));
+        let first = load::request_with(probe.query, &requests::first_variables(dashboard, size));
         let data = load::answer(&client, url, &first).await?;
         let keys = dashboard::check(dashboard, probe, &data, size.contacts)
             .with_context(|| format!("{} on {server}: unexpected answer {data}", dashboard.name))?;
-        let bodies = bodies(&client, url, dashboard, probe, args, size)
+        let bodies = requests::bodies(&client, url, dashboard, probe, args.vary, size)
             .await
             .with_context(|| format!("{} on {server}: paging", dashboard.name))?;
         let mut measurements = Vec::new();
@@ -355,55 +344,6 @@ fn selected(args: &Args) -> impl Iterator<Item = &'static Dashboard> + '_ {
         .filter(|dashboard| args.queries.contains(&dashboard.letter()))
 }
 
-/// The variables of the answer checked and compared between the servers.
-fn first_variables(dashboard: &Dashboard, size: Size) -> Value {
-    match dashboard.vary {
-        Vary::Page => json!({}),
-        Vary::Phone => json!({ "phone": dashboard::phone_of(size.contacts / 2) }),
-    }
-}
-
-/// What the requests of a run carry: for the contact page, contact `n × 7919 mod contacts` on
-/// request `n` (no contact twice in `contacts` requests); with `--vary`, the first [`PAGES`]
-/// pages in turn; else the first page every time.
-async fn bodies(
-    client: &reqwest::Client,
-    url: &str,
-    dashboard: &Dashboard,
-    probe: &'static Probe,
-    args: &Args,
-    size: Size,
-) -> anyhow::Result<Bodies> {
-    match (dashboard.vary, probe.cursors) {
-        (Vary::Phone, _) => {
-            let contacts = size.contacts as u64;
-            Ok(Arc::new(move |n| {
-                let contact = (n.wrapping_mul(7919) % contacts) as i64 + 1;
-                let variables = json!({ "phone": dashboard::phone_of(contact) });
-                load::request_with(probe.query, &variables)
-            }))
-        }
-        (Vary::Page, Some((paging, _))) if args.vary => {
-            let mut bodies = vec![load::request_with(probe.query, &json!({}))];
-            let mut after = Value::Null;
-            while bodies.len() < PAGES {
-                let page = load::answer(
-                    client,
-                    url,
-                    &load::request_with(paging, &json!({ "after": after })),
-                )
-                .await?;
-                let cursor = dashboard::end_cursor(probe, &page)
-                    .with_context(|| format!("no endCursor in {page}"))?;
-                bodies.push(load::request_with(probe.query, &json!({ "after": cursor })));
-                after = Value::String(cursor);
-            }
-            Ok(load::in_turn(bodies))
-        }
-        (Vary::Page, _) => Ok(load::same(load::request_with(probe.query, &json!({})))),
-    }
-}
-
 fn rows(
     args: &Args,
     store: &'static str,
@@ -427,7 +367,7 @@ fn rows(
     rows
 }
 
-/// The results as a Markdown table.
+/// The results: what was measured, then the table.
 fn print_table(args: &Args, size: Size, rows: &[Row]) {
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
@@ -449,34 +389,5 @@ fn print_table(args: &Args, size: Size, rows: &[Row]) {
             .collect::<Vec<_>>()
             .join(" ")
     );
-    println!(
-        "| store | query | clients | ours req/s | p50 | p99 | max | PostGraphile req/s | p50 | p99 | max | ratio |"
-    );
-    println!("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
-    for row in rows {
-        let ours = &row.ours;
-        let theirs = row.theirs.as_ref().map_or_else(
-            || "– | – | – | – | –".to_owned(),
-            |t| {
-                format!(
-                    "{:.0} | {} | {} | {} | {:.1}×",
-                    t.per_second(),
-                    ms(t.p50),
-                    ms(t.p99),
-                    ms(t.max),
-                    ours.per_second() / t.per_second()
-                )
-            },
-        );
-        println!(
-            "| {} | {} | {} | {:.0} | {} | {} | {} | {theirs} |",
-            row.store,
-            row.query,
-            row.clients,
-            ours.per_second(),
-            ms(ours.p50),
-            ms(ours.p99),
-            ms(ours.max)
-        );
-    }
+    report::print(rows);
 }

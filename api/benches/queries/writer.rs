@@ -19,6 +19,7 @@ const IN_FLIGHT: usize = 64;
 #[derive(Debug)]
 pub struct Writer {
     task: JoinHandle<()>,
+    in_flight: Arc<tokio::sync::Semaphore>,
     stored: Arc<AtomicU64>,
     failed: Arc<AtomicU64>,
 }
@@ -34,15 +35,16 @@ impl Writer {
         let stored = Arc::new(AtomicU64::new(0));
         let failed = Arc::new(AtomicU64::new(0));
         let (ok, err) = (stored.clone(), failed.clone());
+        let in_flight = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+        let permits = in_flight.clone();
         let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / per_second));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             // Posted side by side, as Mobiniti's deliveries arrive: one at a time, the rate
             // would be whatever a loaded service's answer time allows.
-            let in_flight = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
             for n in 0_i64.. {
                 tick.tick().await;
-                let Ok(permit) = in_flight.clone().acquire_owned().await else {
+                let Ok(permit) = permits.clone().acquire_owned().await else {
                     break;
                 };
                 let i = 1 + n % contacts;
@@ -68,15 +70,19 @@ impl Writer {
         });
         Ok(Self {
             task,
+            in_flight,
             stored,
             failed,
         })
     }
 
-    /// Stops posting; returns the webhooks stored and those that failed.
+    /// Stops posting and waits for the posts in flight, so that a late failure is counted;
+    /// returns the webhooks stored and those that failed.
     pub async fn stop(self) -> (u64, u64) {
         self.task.abort();
         let _ = self.task.await;
+        // Every permit back means every post answered (the client times out after 10 s).
+        let _ = self.in_flight.acquire_many(IN_FLIGHT as u32).await;
         (
             self.stored.load(Ordering::Relaxed),
             self.failed.load(Ordering::Relaxed),

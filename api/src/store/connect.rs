@@ -8,13 +8,17 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::postgres::PgDatabaseError;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DbBackend, DbErr, RuntimeErr};
 
+use super::migrate::is_sqlite_busy;
 use super::{Store, StoreError};
+
+/// The pause before opening a SQLite file again that another process was switching to WAL.
+const SQLITE_OPEN_RETRY: Duration = Duration::from_millis(20);
 
 /// The page cache of the SQLite connection that appends: 64 MiB, used as batches need it.
 const WRITER_CACHE_KIB: u32 = 64 * 1024;
@@ -153,13 +157,26 @@ fn sqlite_file_hint(url: &str) -> Option<String> {
 impl Store {
     /// Opens a pool on the store. Runs no migration: call [`Store::migrate`].
     pub async fn connect(options: &StoreOptions) -> Result<Self, StoreError> {
-        let open = |settings: ConnectOptions| async {
-            Database::connect(settings)
-                .await
-                .map_err(|err| StoreError::Connect {
-                    url: redact_password(&options.url),
-                    reason: connect_failure(&options.url, &err),
-                })
+        let open = |settings: ConnectOptions| async move {
+            let deadline = Instant::now() + options.timeout;
+            loop {
+                match Database::connect(settings.clone()).await {
+                    Ok(pool) => return Ok(pool),
+                    // Processes opening a new SQLite file together race to switch it to WAL,
+                    // and SQLite answers the loser "database is locked" at once, without the
+                    // busy timeout: the switch would otherwise deadlock. Asked again, it finds
+                    // the file in WAL already.
+                    Err(err) if is_sqlite_busy(&err) && Instant::now() < deadline => {
+                        tokio::time::sleep(SQLITE_OPEN_RETRY).await;
+                    }
+                    Err(err) => {
+                        return Err(StoreError::Connect {
+                            url: redact_password(&options.url),
+                            reason: connect_failure(&options.url, &err),
+                        });
+                    }
+                }
+            }
         };
         let mut db = open(connect_options(
             options,

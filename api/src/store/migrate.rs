@@ -164,7 +164,8 @@ async fn release_advisory_lock(mut session: PgConnection) {
     }
 }
 
-fn is_sqlite_busy(err: &DbErr) -> bool {
+/// Whether SQLite refused because another connection holds the lock asked for.
+pub(super) fn is_sqlite_busy(err: &DbErr) -> bool {
     let (DbErr::Conn(RuntimeErr::SqlxError(cause))
     | DbErr::Exec(RuntimeErr::SqlxError(cause))
     | DbErr::Query(RuntimeErr::SqlxError(cause))) = err

@@ -2,11 +2,16 @@
 //!
 //! The loaders would batch nested look-ups anyway, but only those that arrive within their
 //! short delay; a slow sweep over a large page splits into several statements. Walking the
-//! selection and calling `load_many` once per nested field makes the count of statements a
-//! function of the query's shape alone, not of the page size or of timing. The loaders' cache
-//! then answers the nodes' own look-ups.
+//! selection and reading once per nested field makes the count of statements a function of the
+//! query's shape alone, not of the page size or of timing. What is read goes into the loaders'
+//! cache, which then answers the nodes' own look-ups.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::sync::Arc;
 
 use async_graphql::context::SelectionField;
+use async_graphql::dataloader::Loader as LoaderOf;
 use async_graphql::{Name, Value};
 use entity::{contacts, delivery_statuses, events, messages};
 
@@ -14,11 +19,63 @@ use super::Loader;
 use super::errors::ReadResultExt;
 use super::loaders::{
     ContactId, ContactPhone, EventsOfContact, Latest, MessageId, MessagesOfPhone,
-    StatusesOfMessage, StatusesOfRecipient,
+    StatusesOfMessage, StatusesOfRecipient, StoreLoader,
 };
 use super::types::contact::NESTED_PAGE;
+use crate::store::ReadError;
 
 type Result = async_graphql::Result<()>;
+
+/// Reads `keys` with the loader's own `load` and caches what it finds. `load_many` would read
+/// them in a spawned task that first waits for the timer's next tick, a millisecond, for more
+/// keys; a prefetch holds every key of its level already, so each level would cost that wait.
+pub async fn fetch<K>(
+    loader: &Loader,
+    keys: impl IntoIterator<Item = K>,
+) -> async_graphql::Result<HashMap<K, <StoreLoader as LoaderOf<K>>::Value>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    StoreLoader: LoaderOf<K, Error = Arc<ReadError>>,
+{
+    let keys: Vec<K> = keys
+        .into_iter()
+        .collect::<HashSet<K>>()
+        .into_iter()
+        .collect();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found = loader.loader().load(&keys).await.gql()?;
+    loader
+        .feed_many(
+            found
+                .iter()
+                .map(|(key, value)| (key.clone(), value.clone())),
+        )
+        .await;
+    Ok(found)
+}
+
+/// [`fetch`] for keys whose value is a list of rows: a key with none is cached as an empty
+/// list, so that its node finds it answered rather than asking the store again.
+async fn fetch_lists<K, V>(
+    loader: &Loader,
+    keys: impl IntoIterator<Item = K>,
+) -> async_graphql::Result<Vec<V>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Clone + Send + Sync + 'static,
+    StoreLoader: LoaderOf<K, Value = Vec<V>, Error = Arc<ReadError>>,
+{
+    let keys: HashSet<K> = keys.into_iter().collect();
+    let found = fetch(loader, keys.iter().cloned()).await?;
+    let empty = keys
+        .into_iter()
+        .filter(|key| !found.contains_key(key))
+        .map(|key| (key, Vec::new()));
+    loader.feed_many(empty).await;
+    Ok(found.into_values().flatten().collect())
+}
 
 /// The node selections of a connection field: its `nodes`, and the `node` of its `edges`.
 fn nodes_of(connection: SelectionField<'_>) -> Vec<SelectionField<'_>> {
@@ -57,6 +114,16 @@ fn fields<'a>(
         .flat_map(move |node| node.selection_set().filter(move |f| f.name() == name))
 }
 
+/// Prefetches what one contact, the answer of `field`, selects.
+pub async fn contact(loader: &Loader, field: SelectionField<'_>, row: &contacts::Model) -> Result {
+    contact_nodes(loader, &[field], &[row]).await
+}
+
+/// Prefetches what one message, the answer of `field`, selects.
+pub async fn message(loader: &Loader, field: SelectionField<'_>, row: &messages::Model) -> Result {
+    message_nodes(loader, &[field], &[row]).await
+}
+
 /// Prefetches what a page of contacts selects: messages, events, delivery statuses.
 pub async fn contacts(
     loader: &Loader,
@@ -79,8 +146,7 @@ async fn contact_nodes(
             parent: MessagesOfPhone(c.phone.clone()),
             limit,
         });
-        let found = loader.load_many(keys).await.gql()?;
-        let children: Vec<messages::Model> = found.into_values().flatten().collect();
+        let children: Vec<messages::Model> = fetch_lists(loader, keys).await?;
         let children: Vec<&messages::Model> = children.iter().collect();
         Box::pin(message_nodes(loader, &nodes_of(field), &children)).await?;
     }
@@ -92,8 +158,7 @@ async fn contact_nodes(
             parent: EventsOfContact(c.id.clone()),
             limit,
         });
-        let found = loader.load_many(keys).await.gql()?;
-        let children: Vec<events::Model> = found.into_values().flatten().collect();
+        let children: Vec<events::Model> = fetch_lists(loader, keys).await?;
         let children: Vec<&events::Model> = children.iter().collect();
         event_nodes(loader, &nodes_of(field), &children).await?;
     }
@@ -105,8 +170,7 @@ async fn contact_nodes(
             parent: StatusesOfRecipient(c.phone.clone()),
             limit,
         });
-        let found = loader.load_many(keys).await.gql()?;
-        let children: Vec<delivery_statuses::Model> = found.into_values().flatten().collect();
+        let children: Vec<delivery_statuses::Model> = fetch_lists(loader, keys).await?;
         let children: Vec<&delivery_statuses::Model> = children.iter().collect();
         status_nodes(loader, &nodes_of(field), &children).await?;
     }
@@ -133,8 +197,7 @@ async fn message_nodes(
     let statuses: Vec<SelectionField<'_>> = fields(nodes, "deliveryStatuses").collect();
     if !statuses.is_empty() {
         let keys = rows.iter().map(|m| StatusesOfMessage(m.id.clone()));
-        let found = loader.load_many(keys).await.gql()?;
-        let children: Vec<delivery_statuses::Model> = found.into_values().flatten().collect();
+        let children: Vec<delivery_statuses::Model> = fetch_lists(loader, keys).await?;
         let children: Vec<&delivery_statuses::Model> = children.iter().collect();
         status_nodes(loader, &statuses, &children).await?;
     }
@@ -142,12 +205,12 @@ async fn message_nodes(
         let by_id = rows
             .iter()
             .filter_map(|m| m.contact_id.clone().map(ContactId));
-        loader.load_many(by_id).await.gql()?;
+        fetch(loader, by_id).await?;
         let by_phone = rows
             .iter()
             .filter(|m| m.contact_id.is_none())
             .map(|m| ContactPhone(m.phone.clone()));
-        loader.load_many(by_phone).await.gql()?;
+        fetch(loader, by_phone).await?;
     }
     Ok(())
 }
@@ -173,7 +236,7 @@ async fn status_nodes(
     let keys = rows
         .iter()
         .filter_map(|s| s.message_id.clone().map(MessageId));
-    loader.load_many(keys).await.gql()?;
+    fetch(loader, keys).await?;
     Ok(())
 }
 
@@ -197,6 +260,6 @@ async fn event_nodes(
     let keys = rows
         .iter()
         .filter_map(|e| e.contact_id.clone().map(ContactId));
-    loader.load_many(keys).await.gql()?;
+    fetch(loader, keys).await?;
     Ok(())
 }

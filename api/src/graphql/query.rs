@@ -8,7 +8,7 @@ use super::connection::Connection;
 use super::errors::{ReadResultExt, coded};
 use super::loaders::{ContactId, ContactPhone, MessageId};
 use super::types::*;
-use super::{loader, store};
+use super::{loader, prefetch, store};
 use crate::error::ErrorCode;
 
 #[derive(Debug)]
@@ -54,11 +54,18 @@ impl Query {
         id: Option<ID>,
         phone: Option<String>,
     ) -> async_graphql::Result<Option<Contact>> {
+        let loader = loader(ctx);
         let found = match (id, phone) {
-            (Some(id), None) => loader(ctx).load_one(ContactId(id.0)).await,
+            (Some(id), None) => prefetch::fetch(loader, [ContactId(id.0)])
+                .await?
+                .into_values()
+                .next(),
             (None, Some(phone)) => {
                 let phone = normalized_phone(ctx, &phone)?;
-                loader(ctx).load_one(ContactPhone(phone)).await
+                prefetch::fetch(loader, [ContactPhone(phone)])
+                    .await?
+                    .into_values()
+                    .next()
             }
             _ => {
                 return Err(coded(
@@ -67,7 +74,11 @@ impl Query {
                 ));
             }
         };
-        Ok(found.gql()?.map(Contact))
+        let Some(row) = found else {
+            return Ok(None);
+        };
+        prefetch::contact(loader, ctx.field(), &row).await?;
+        Ok(Some(Contact(row)))
     }
 
     /// Messages, newest first by default.
@@ -89,11 +100,13 @@ impl Query {
     }
 
     async fn message(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Message>> {
-        Ok(loader(ctx)
-            .load_one(MessageId(id.0))
-            .await
-            .gql()?
-            .map(Message))
+        let loader = loader(ctx);
+        let found = prefetch::fetch(loader, [MessageId(id.0)]).await?;
+        let Some(row) = found.into_values().next() else {
+            return Ok(None);
+        };
+        prefetch::message(loader, ctx.field(), &row).await?;
+        Ok(Some(Message(row)))
     }
 
     /// The latest status of each outbound message for each recipient, newest first by default.

@@ -5,6 +5,7 @@ mod changes;
 mod contacts;
 mod delivery_statuses;
 mod events;
+mod lookups;
 mod messages;
 mod quarantine;
 mod rejections;
@@ -22,6 +23,8 @@ pub use stats::{Bucket, MAX_BUCKETS, StatsRow};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition};
+
+use lookups::{latest_per, one_of};
 
 /// Adds `column >= from` and `column < to` for the bounds given.
 fn in_range<C: ColumnTrait>(
@@ -44,38 +47,4 @@ fn contains<C: ColumnTrait>(column: C, needle: &str) -> SimpleExpr {
         .replace('_', "\\_");
     Expr::expr(Func::lower(Expr::col(column)))
         .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
-}
-
-/// Up to `limit` rows of `E` for each of `values` of the column `partition`, newest first by
-/// (`time`, `id`), in one statement however many values there are.
-async fn latest_per<E: sea_orm::EntityTrait>(
-    db: &sea_orm::DatabaseConnection,
-    partition: &str,
-    time: &str,
-    id: &str,
-    values: &[String],
-    limit: u64,
-) -> Result<Vec<E::Model>, sea_orm::DbErr> {
-    use sea_orm::{DbBackend, Statement};
-    if values.is_empty() || limit == 0 {
-        return Ok(Vec::new());
-    }
-    let backend = db.get_database_backend();
-    let placeholders: Vec<String> = (1..=values.len())
-        .map(|i| match backend {
-            DbBackend::Postgres => format!("${i}"),
-            _ => "?".to_owned(),
-        })
-        .collect();
-    let table = E::default().table_name().to_owned();
-    let sql = format!(
-        "SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.{partition} ORDER BY t.{time} DESC, t.{id} DESC) AS row_rank \
-         FROM {table} t WHERE t.{partition} IN ({})) ranked WHERE row_rank <= {limit}",
-        placeholders.join(", ")
-    );
-    let values = values.iter().cloned().map(sea_orm::Value::from);
-    E::find()
-        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
-        .all(db)
-        .await
 }

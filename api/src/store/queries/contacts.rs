@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::{contacts, totals};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 
-use super::{contains, in_range};
+use super::{contains, in_range, one_of};
 use crate::store::page::{self, Direction, KeyValue, Ordering, Page, PageRequest};
 use crate::store::projections::totals as names;
 use crate::store::{ReadError, Store};
@@ -150,7 +150,11 @@ impl Store {
 
     pub async fn contacts_by_ids(&self, ids: &[String]) -> Result<Vec<contacts::Model>, ReadError> {
         Ok(contacts::Entity::find()
-            .filter(contacts::Column::Id.is_in(ids.iter().cloned()))
+            .filter(one_of(
+                self.db.get_database_backend(),
+                contacts::Column::Id,
+                ids,
+            ))
             .all(&self.db)
             .await?)
     }
@@ -161,7 +165,11 @@ impl Store {
         phones: &[String],
     ) -> Result<Vec<contacts::Model>, ReadError> {
         Ok(contacts::Entity::find()
-            .filter(contacts::Column::Phone.is_in(phones.iter().cloned()))
+            .filter(one_of(
+                self.db.get_database_backend(),
+                contacts::Column::Phone,
+                phones,
+            ))
             .all(&self.db)
             .await?)
     }

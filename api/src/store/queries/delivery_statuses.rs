@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::delivery_statuses;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-use super::{in_range, latest_per};
+use super::{in_range, latest_per, one_of};
 use crate::store::page::{self, Direction, KeyValue, Ordering, Page, PageRequest};
 use crate::store::{ReadError, Store};
 
@@ -118,7 +118,11 @@ impl Store {
         message_ids: &[String],
     ) -> Result<Vec<delivery_statuses::Model>, ReadError> {
         Ok(delivery_statuses::Entity::find()
-            .filter(delivery_statuses::Column::MessageId.is_in(message_ids.iter().cloned()))
+            .filter(one_of(
+                self.db.get_database_backend(),
+                delivery_statuses::Column::MessageId,
+                message_ids,
+            ))
             .order_by_asc(delivery_statuses::Column::Id)
             .all(&self.db)
             .await?)

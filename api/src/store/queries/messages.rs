@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::messages;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 
-use super::{contains, in_range, latest_per};
+use super::{contains, in_range, latest_per, one_of};
 use crate::domain::category::Category;
 use crate::store::MessageDirection;
 use crate::store::page::{self, Direction, KeyValue, Ordering, Page, PageRequest};
@@ -109,7 +109,11 @@ impl Store {
 
     pub async fn messages_by_ids(&self, ids: &[String]) -> Result<Vec<messages::Model>, ReadError> {
         Ok(messages::Entity::find()
-            .filter(messages::Column::Id.is_in(ids.iter().cloned()))
+            .filter(one_of(
+                self.db.get_database_backend(),
+                messages::Column::Id,
+                ids,
+            ))
             .all(&self.db)
             .await?)
     }

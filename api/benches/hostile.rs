@@ -21,6 +21,8 @@
 //! the attack (once held, or the peak of samples every 50 ms for a flood), and 1 s after the
 //! attackers went away. The table printed at the end is Markdown, ready for BENCHMARKS.md.
 
+#[path = "common/allocator.rs"]
+mod allocator;
 #[path = "hostile/attack.rs"]
 mod attack;
 #[path = "hostile/connections.rs"]

@@ -13,6 +13,8 @@
 //! `BENCH_DATABASE_URL` or else `TEST_DATABASE_URL` and dropped at the end. The service is the
 //! binary `cargo bench` built, started as a child on 127.0.0.1:0 and stopped with SIGTERM.
 
+#[path = "common/allocator.rs"]
+mod allocator;
 #[path = "ingest/baseline.rs"]
 mod baseline;
 #[path = "ingest/load.rs"]

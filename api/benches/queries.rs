@@ -12,6 +12,8 @@
 //! table printed at the end is Markdown, ready for BENCHMARKS.md, which also lists the options.
 
 // The modules live in `queries/`: a file directly in `benches/` would be a benchmark of its own.
+#[path = "common/allocator.rs"]
+mod allocator;
 #[path = "queries/dashboard.rs"]
 mod dashboard;
 #[path = "queries/load.rs"]

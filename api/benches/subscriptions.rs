@@ -18,6 +18,8 @@
 //! measurement that failed is in it with its reason, and the run then exits non-zero.
 
 // The modules live in `subscriptions/`: a file directly in `benches/` would be a benchmark.
+#[path = "common/allocator.rs"]
+mod allocator;
 #[path = "subscriptions/client.rs"]
 mod client;
 #[path = "subscriptions/latency.rs"]

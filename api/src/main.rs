@@ -8,6 +8,11 @@ use api::commands;
 use api::config::Config;
 use api::logging::LogFormat;
 
+/// A request's many short-lived allocations (rows, JSON, GraphQL values) cost glibc's malloc
+/// a quarter of the service's CPU under load; mimalloc serves them from per-thread pages.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse_checked();

@@ -7,6 +7,7 @@ use crate::support::{Backend, KINDS, TestApp, spawn_app, vendor_example};
 on_every_store!(
     vendor_examples_answer_the_dashboard_queries,
     nesting_costs_a_bounded_number_of_statements,
+    a_contact_page_reads_each_level_once,
 );
 
 async fn vendor_examples_answer_the_dashboard_queries(backend: Backend) {
@@ -78,6 +79,37 @@ async fn nesting_costs_a_bounded_number_of_statements(backend: Backend) {
     );
     // The answer cache's version read, then at most eight reads for the data.
     assert!(cost[1] <= 9, "a bounded handful of statements: {cost:?}");
+}
+
+async fn a_contact_page_reads_each_level_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_contacts_with_messages(&app, 3).await;
+    const PAGE: &str = "query($phone: String!) {
+        contact(phone: $phone) { id messages(first: 10) { nodes { body deliveryStatuses { code recipient } } } }
+    }";
+    let before = app.statements().await;
+    // Any format: the phone is normalized before the contact and its messages are read.
+    let data = app.query(PAGE, json!({"phone": "(303) 003-0001"})).await;
+    let cost = app.statements().await - before;
+    assert_eq!(data["contact"]["id"], "c-3-1");
+    let messages = data["contact"]["messages"]["nodes"]
+        .as_array()
+        .expect("messages");
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    let statuses: Vec<&serde_json::Value> = messages
+        .iter()
+        .flat_map(|m| m["deliveryStatuses"].as_array().expect("statuses"))
+        .collect();
+    assert_eq!(
+        statuses,
+        [&json!({"code": "100", "recipient": "+13030030001"})]
+    );
+    // The answer cache's version read, the contact and its messages side by side, then the
+    // statuses of those messages.
+    assert!(cost <= 4, "one read per level: {cost}");
+
+    let data = app.query(PAGE, json!({"phone": "+13039999999"})).await;
+    assert_eq!(data["contact"], serde_json::Value::Null);
 }
 
 /// Contacts c-{n}-{i} for i < n, each with an inbound reply and an outbound message reported

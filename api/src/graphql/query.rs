@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use super::auth::AdminOnly;
 use super::connection::Connection;
 use super::errors::{ReadResultExt, coded};
-use super::loaders::{ContactId, ContactPhone, MessageId};
+use super::loaders::{ContactId, MessageId};
 use super::types::*;
 use super::{loader, prefetch, store};
 use crate::error::ErrorCode;
@@ -56,16 +56,17 @@ impl Query {
     ) -> async_graphql::Result<Option<Contact>> {
         let loader = loader(ctx);
         let found = match (id, phone) {
-            (Some(id), None) => prefetch::fetch(loader, [ContactId(id.0)])
-                .await?
-                .into_values()
-                .next(),
+            (Some(id), None) => {
+                let found = prefetch::fetch(loader, [ContactId(id.0)]).await?;
+                let Some(row) = found.into_values().next() else {
+                    return Ok(None);
+                };
+                prefetch::contact(loader, ctx.field(), &row).await?;
+                Some(row)
+            }
             (None, Some(phone)) => {
                 let phone = normalized_phone(ctx, &phone)?;
-                prefetch::fetch(loader, [ContactPhone(phone)])
-                    .await?
-                    .into_values()
-                    .next()
+                prefetch::contact_by_phone(loader, ctx.field(), phone).await?
             }
             _ => {
                 return Err(coded(
@@ -74,11 +75,7 @@ impl Query {
                 ));
             }
         };
-        let Some(row) = found else {
-            return Ok(None);
-        };
-        prefetch::contact(loader, ctx.field(), &row).await?;
-        Ok(Some(Contact(row)))
+        Ok(found.map(Contact))
     }
 
     /// Messages, newest first by default.

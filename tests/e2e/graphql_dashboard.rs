@@ -8,6 +8,7 @@ on_every_store!(
     vendor_examples_answer_the_dashboard_queries,
     nesting_costs_a_bounded_number_of_statements,
     a_contact_page_reads_each_level_once,
+    a_page_reads_the_objects_its_rows_name_in_its_own_statement,
 );
 
 async fn vendor_examples_answer_the_dashboard_queries(backend: Backend) {
@@ -110,6 +111,72 @@ async fn a_contact_page_reads_each_level_once(backend: Backend) {
 
     let data = app.query(PAGE, json!({"phone": "+13039999999"})).await;
     assert_eq!(data["contact"], serde_json::Value::Null);
+}
+
+async fn a_page_reads_the_objects_its_rows_name_in_its_own_statement(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_contacts_with_messages(&app, 4).await;
+    const INBOUND: &str = "query($after: String) {
+        messages(first: 3, filter: {direction: INBOUND}, after: $after) {
+            nodes { body contact { id phone } } pageInfo { endCursor hasNextPage }
+        }
+    }";
+    let before = app.statements().await;
+    let first = app.query(INBOUND, json!({})).await;
+    // The answer cache's version read, then the page with its contacts.
+    let cost = app.statements().await - before;
+    assert!(
+        cost <= 2,
+        "one statement for the page and its contacts: {cost}"
+    );
+    let cursor = first["messages"]["pageInfo"]["endCursor"].clone();
+    assert_eq!(first["messages"]["pageInfo"]["hasNextPage"], true);
+    let second = app.query(INBOUND, json!({"after": cursor})).await;
+    let contacts: Vec<&serde_json::Value> = [&first, &second]
+        .into_iter()
+        .flat_map(|page| page["messages"]["nodes"].as_array().expect("nodes"))
+        .map(|node| &node["contact"])
+        .collect();
+    let mut ids: Vec<&str> = contacts
+        .iter()
+        .map(|c| {
+            c["id"]
+                .as_str()
+                .expect("every inbound message has its contact")
+        })
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        ["c-4-0", "c-4-1", "c-4-2", "c-4-3"],
+        "no row twice, none lost"
+    );
+    for contact in contacts {
+        let id = contact["id"].as_str().unwrap_or_default();
+        let i = id.trim_start_matches("c-4-");
+        assert_eq!(contact["phone"], format!("+13030040{i:0>3}"), "{contact}");
+    }
+
+    const REPORTED: &str = "{
+        deliveryStatuses(first: 10, filter: {code: \"100\"}) { nodes { recipient message { id body } } }
+    }";
+    let before = app.statements().await;
+    let data = app.query(REPORTED, json!({})).await;
+    let cost = app.statements().await - before;
+    assert!(
+        cost <= 2,
+        "one statement for the page and its messages: {cost}"
+    );
+    let nodes = data["deliveryStatuses"]["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 4);
+    for node in nodes {
+        let recipient = node["recipient"].as_str().expect("a recipient");
+        let i = &recipient[recipient.len() - 1..];
+        assert_eq!(
+            node["message"],
+            json!({"id": format!("out-4-{i}"), "body": "offer"})
+        );
+    }
 }
 
 /// Contacts c-{n}-{i} for i < n, each with an inbound reply and an outbound message reported

@@ -90,6 +90,11 @@ fn nodes_of(connection: SelectionField<'_>) -> Vec<SelectionField<'_>> {
     nodes
 }
 
+/// Whether the nodes of `connection` select the field `name`.
+pub fn selects(connection: SelectionField<'_>, name: &str) -> bool {
+    fields(&nodes_of(connection), name).next().is_some()
+}
+
 /// The page size a nested connection asks for, if it asks only for a first page in its
 /// default order (what the batched loaders answer).
 fn first_page_size(field: &SelectionField<'_>) -> Option<u64> {
@@ -121,7 +126,7 @@ pub async fn contact(loader: &Loader, field: SelectionField<'_>, row: &contacts:
 
 /// Prefetches what one message, the answer of `field`, selects.
 pub async fn message(loader: &Loader, field: SelectionField<'_>, row: &messages::Model) -> Result {
-    message_nodes(loader, &[field], &[row]).await
+    message_nodes(loader, &[field], &[row], false).await
 }
 
 /// Prefetches what a page of contacts selects: messages, events, delivery statuses.
@@ -179,7 +184,7 @@ async fn phone_nodes(loader: &Loader, nodes: &[SelectionField<'_>], phones: &[&s
         });
         let children: Vec<messages::Model> = fetch_lists(loader, keys).await?;
         let children: Vec<&messages::Model> = children.iter().collect();
-        Box::pin(message_nodes(loader, &nodes_of(field), &children)).await?;
+        Box::pin(message_nodes(loader, &nodes_of(field), &children, false)).await?;
     }
     for field in fields(nodes, "deliveryStatuses") {
         let Some(limit) = first_page_size(&field) else {
@@ -191,7 +196,7 @@ async fn phone_nodes(loader: &Loader, nodes: &[SelectionField<'_>], phones: &[&s
         });
         let children: Vec<delivery_statuses::Model> = fetch_lists(loader, keys).await?;
         let children: Vec<&delivery_statuses::Model> = children.iter().collect();
-        status_nodes(loader, &nodes_of(field), &children).await?;
+        status_nodes(loader, &nodes_of(field), &children, false).await?;
     }
     Ok(())
 }
@@ -217,19 +222,24 @@ async fn id_nodes(
     Ok(())
 }
 
-/// Prefetches what a page of messages selects: delivery statuses and contacts.
+/// Prefetches what a page of messages selects: delivery statuses and contacts, but for the
+/// contacts the page's own statement read (`contacts_read`, see [`message_nodes`]).
 pub async fn messages(
     loader: &Loader,
     connection: SelectionField<'_>,
     rows: &[&messages::Model],
+    contacts_read: bool,
 ) -> Result {
-    message_nodes(loader, &nodes_of(connection), rows).await
+    message_nodes(loader, &nodes_of(connection), rows, contacts_read).await
 }
 
+/// `contacts_read`: the statement that read `rows` read the contacts their `contact_id` names
+/// too, and they are in the loader's cache.
 async fn message_nodes(
     loader: &Loader,
     nodes: &[SelectionField<'_>],
     rows: &[&messages::Model],
+    contacts_read: bool,
 ) -> Result {
     if rows.is_empty() {
         return Ok(());
@@ -239,13 +249,15 @@ async fn message_nodes(
         let keys = rows.iter().map(|m| StatusesOfMessage(m.id.clone()));
         let children: Vec<delivery_statuses::Model> = fetch_lists(loader, keys).await?;
         let children: Vec<&delivery_statuses::Model> = children.iter().collect();
-        status_nodes(loader, &statuses, &children).await?;
+        status_nodes(loader, &statuses, &children, false).await?;
     }
     if fields(nodes, "contact").next().is_some() {
-        let by_id = rows
-            .iter()
-            .filter_map(|m| m.contact_id.clone().map(ContactId));
-        fetch(loader, by_id).await?;
+        if !contacts_read {
+            let by_id = rows
+                .iter()
+                .filter_map(|m| m.contact_id.clone().map(ContactId));
+            fetch(loader, by_id).await?;
+        }
         let by_phone = rows
             .iter()
             .filter(|m| m.contact_id.is_none())
@@ -255,22 +267,27 @@ async fn message_nodes(
     Ok(())
 }
 
-/// Prefetches what a page of delivery statuses selects: their messages.
+/// Prefetches what a page of delivery statuses selects: their messages, unless the page's own
+/// statement read them (`messages_read`, see [`status_nodes`]).
 pub async fn delivery_statuses(
     loader: &Loader,
     connection: SelectionField<'_>,
     rows: &[&delivery_statuses::Model],
+    messages_read: bool,
 ) -> Result {
-    status_nodes(loader, &nodes_of(connection), rows).await
+    status_nodes(loader, &nodes_of(connection), rows, messages_read).await
 }
 
+/// `messages_read`: the statement that read `rows` read their messages too, and they are in the
+/// loader's cache.
 async fn status_nodes(
     loader: &Loader,
     nodes: &[SelectionField<'_>],
     rows: &[&delivery_statuses::Model],
+    messages_read: bool,
 ) -> Result {
     let wanted: Vec<SelectionField<'_>> = fields(nodes, "message").collect();
-    if wanted.is_empty() || rows.is_empty() {
+    if messages_read || wanted.is_empty() || rows.is_empty() {
         return Ok(());
     }
     let keys = rows

@@ -9,8 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationDef, Select,
 };
 use serde::{Deserialize, Serialize};
 
@@ -136,6 +136,22 @@ pub struct Page<T> {
     pub has_previous_page: bool,
 }
 
+impl<T> Page<T> {
+    /// The same page, each row turned into another by `f`, in order.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        let mut f = f;
+        Page {
+            rows: self
+                .rows
+                .into_iter()
+                .map(|(cursor, row)| (cursor, f(row)))
+                .collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+        }
+    }
+}
+
 /// An ordering of an entity's rows: its name, its sort keys ending with the primary key, and
 /// how to read those keys off a row.
 #[derive(Debug)]
@@ -246,7 +262,7 @@ pub fn first_page_of<E: EntityTrait>(
 /// Reads one page of `query` in `ordering`.
 pub async fn fetch<E, C>(
     db: &C,
-    mut query: Select<E>,
+    query: Select<E>,
     ordering: &Ordering<E>,
     page: &PageRequest,
 ) -> Result<Page<E::Model>, ReadError>
@@ -254,6 +270,43 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
+    let rows = bounded(query, ordering, page)?
+        .all(db)
+        .await
+        .map_err(super::StoreError::from)?;
+    Ok(paged(rows, ordering, page, |row| row))
+}
+
+/// Reads one page of `query` in `ordering`, each row with the row of `F` that `relation` joins
+/// to it, in the same statement: a nested object the page selects costs no second round trip.
+pub async fn fetch_joined<E, F, C>(
+    db: &C,
+    query: Select<E>,
+    relation: RelationDef,
+    ordering: &Ordering<E>,
+    page: &PageRequest,
+) -> Result<Page<(E::Model, Option<F::Model>)>, ReadError>
+where
+    E: EntityTrait,
+    F: EntityTrait,
+    C: ConnectionTrait,
+{
+    let rows = bounded(query, ordering, page)?
+        .join(JoinType::LeftJoin, relation)
+        .select_also(F::default())
+        .all(db)
+        .await
+        .map_err(super::StoreError::from)?;
+    Ok(paged(rows, ordering, page, |(row, _)| row))
+}
+
+/// `query` limited to the page asked for: beyond its cursors, in its order, one row more than
+/// its size to tell whether there are more.
+fn bounded<E: EntityTrait>(
+    mut query: Select<E>,
+    ordering: &Ordering<E>,
+    page: &PageRequest,
+) -> Result<Select<E>, ReadError> {
     for cursor in [&page.after, &page.before].into_iter().flatten() {
         ordering.check(cursor)?;
     }
@@ -271,11 +324,16 @@ where
             query.order_by_desc(*column)
         };
     }
-    let mut rows = query
-        .limit(page.limit + 1)
-        .all(db)
-        .await
-        .map_err(super::StoreError::from)?;
+    Ok(query.limit(page.limit + 1))
+}
+
+/// The page made of the rows that [`bounded`] read, `model` telling each one's entity row.
+fn paged<E: EntityTrait, R>(
+    mut rows: Vec<R>,
+    ordering: &Ordering<E>,
+    page: &PageRequest,
+    model: impl Fn(&R) -> &E::Model,
+) -> Page<R> {
     let more = rows.len() as u64 > page.limit;
     rows.truncate(page.limit as usize);
     if page.backward {
@@ -283,9 +341,9 @@ where
     }
     let rows = rows
         .into_iter()
-        .map(|row| (ordering.cursor(&row), row))
+        .map(|row| (ordering.cursor(model(&row)), row))
         .collect();
-    Ok(if page.backward {
+    if page.backward {
         Page {
             rows,
             has_next_page: page.before.is_some(),
@@ -297,7 +355,7 @@ where
             has_next_page: more,
             has_previous_page: page.after.is_some(),
         }
-    })
+    }
 }
 
 #[cfg(test)]

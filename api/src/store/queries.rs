@@ -45,6 +45,7 @@ fn contains<C: ColumnTrait>(column: C, needle: &str) -> SimpleExpr {
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
-    Expr::expr(Func::lower(Expr::col(column)))
+    // Qualified by its table, as the page queries may join another with the same column names.
+    Expr::expr(Func::lower(Expr::col((column.entity_name(), column))))
         .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }

@@ -88,12 +88,29 @@ pub async fn list_filtered(
 ) -> async_graphql::Result<Connection<DeliveryStatus>> {
     let order = single_order(order_by, DeliveryStatusesOrderBy::ReportedAtDesc)?;
     let store = store(ctx).clone();
-    let page = store
-        .delivery_statuses(&filter, order.into(), &page_request)
-        .await
-        .gql()?;
+    let loader = loader(ctx);
+    // The messages a page selects come in the page's own statement, joined by `message_id`.
+    let messages_read = prefetch::selects(ctx.field(), "message");
+    let page = if messages_read {
+        let page = store
+            .delivery_statuses_with_messages(&filter, order.into(), &page_request)
+            .await
+            .gql()?;
+        let mut messages = Vec::new();
+        let page = page.map(|(status, message)| {
+            messages.extend(message.map(|m| (MessageId(m.id.clone()), m)));
+            status
+        });
+        loader.feed_many(messages).await;
+        page
+    } else {
+        store
+            .delivery_statuses(&filter, order.into(), &page_request)
+            .await
+            .gql()?
+    };
     let rows: Vec<&delivery_statuses::Model> = page.rows.iter().map(|(_, row)| row).collect();
-    prefetch::delivery_statuses(loader(ctx), ctx.field(), &rows).await?;
+    prefetch::delivery_statuses(loader, ctx.field(), &rows, messages_read).await?;
     Ok(Connection::new(
         page,
         DeliveryStatus,

@@ -89,12 +89,29 @@ pub async fn list_filtered(
 ) -> async_graphql::Result<Connection<Message>> {
     let order = single_order(order_by, MessagesOrderBy::OccurredAtDesc)?;
     let store = store(ctx).clone();
-    let page = store
-        .messages(&filter, order.into(), &page_request)
-        .await
-        .gql()?;
+    let loader = loader(ctx);
+    // The contacts a page selects come in the page's own statement, joined by `contact_id`.
+    let contacts_read = prefetch::selects(ctx.field(), "contact");
+    let page = if contacts_read {
+        let page = store
+            .messages_with_contacts(&filter, order.into(), &page_request)
+            .await
+            .gql()?;
+        let mut contacts = Vec::new();
+        let page = page.map(|(message, contact)| {
+            contacts.extend(contact.map(|c| (ContactId(c.id.clone()), c)));
+            message
+        });
+        loader.feed_many(contacts).await;
+        page
+    } else {
+        store
+            .messages(&filter, order.into(), &page_request)
+            .await
+            .gql()?
+    };
     let rows: Vec<&messages::Model> = page.rows.iter().map(|(_, row)| row).collect();
-    prefetch::messages(loader(ctx), ctx.field(), &rows).await?;
+    prefetch::messages(loader, ctx.field(), &rows, contacts_read).await?;
     Ok(Connection::new(
         page,
         Message,

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use entity::delivery_statuses;
+use entity::{delivery_statuses, messages};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use super::{in_range, latest_per, one_of};
@@ -101,6 +101,29 @@ impl Store {
     ) -> Result<Page<delivery_statuses::Model>, ReadError> {
         let query = delivery_statuses::Entity::find().filter(filter.condition());
         page::fetch(&self.db, query, &ordering(order), page).await
+    }
+
+    /// [`Store::delivery_statuses`], each with the message its `message_id` names, in one
+    /// statement.
+    pub async fn delivery_statuses_with_messages(
+        &self,
+        filter: &DeliveryStatusFilter,
+        order: DeliveryStatusOrder,
+        page: &PageRequest,
+    ) -> Result<Page<(delivery_statuses::Model, Option<messages::Model>)>, ReadError> {
+        let query = delivery_statuses::Entity::find().filter(filter.condition());
+        let message = delivery_statuses::Entity::belongs_to(messages::Entity)
+            .from(delivery_statuses::Column::MessageId)
+            .to(messages::Column::Id)
+            .into();
+        page::fetch_joined::<_, messages::Entity, _>(
+            &self.db,
+            query,
+            message,
+            &ordering(order),
+            page,
+        )
+        .await
     }
 
     pub async fn count_delivery_statuses(

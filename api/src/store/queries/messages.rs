@@ -1,7 +1,7 @@
 //! Messages: the list, look-ups by id, and each contact's latest messages.
 
 use chrono::{DateTime, Utc};
-use entity::messages;
+use entity::{contacts, messages};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::{contains, in_range, latest_per, one_of};
@@ -98,6 +98,28 @@ impl Store {
     ) -> Result<Page<messages::Model>, ReadError> {
         let query = messages::Entity::find().filter(filter.condition());
         page::fetch(&self.db, query, &ordering(order), page).await
+    }
+
+    /// [`Store::messages`], each with the contact its `contact_id` names, in one statement.
+    pub async fn messages_with_contacts(
+        &self,
+        filter: &MessageFilter,
+        order: MessageOrder,
+        page: &PageRequest,
+    ) -> Result<Page<(messages::Model, Option<contacts::Model>)>, ReadError> {
+        let query = messages::Entity::find().filter(filter.condition());
+        let contact = messages::Entity::belongs_to(contacts::Entity)
+            .from(messages::Column::ContactId)
+            .to(contacts::Column::Id)
+            .into();
+        page::fetch_joined::<_, contacts::Entity, _>(
+            &self.db,
+            query,
+            contact,
+            &ordering(order),
+            page,
+        )
+        .await
     }
 
     pub async fn count_messages(&self, filter: &MessageFilter) -> Result<u64, ReadError> {

@@ -22,7 +22,7 @@ use super::loaders::{
     StatusesOfMessage, StatusesOfRecipient, StoreLoader,
 };
 use super::types::contact::NESTED_PAGE;
-use crate::store::ReadError;
+use crate::store::{Page, ReadError};
 
 type Result = async_graphql::Result<()>;
 
@@ -75,6 +75,26 @@ where
         .map(|key| (key, Vec::new()));
     loader.feed_many(empty).await;
     Ok(found.into_values().flatten().collect())
+}
+
+/// The rows of a page read with the objects they name (`Store::*_with_*`), each object put into
+/// the loader's cache under `key`, where the nodes' look-ups find it.
+pub async fn feed_joined<T, V, K>(
+    loader: &Loader,
+    page: Page<(T, Option<V>)>,
+    key: impl Fn(&V) -> K,
+) -> Page<T>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    StoreLoader: LoaderOf<K, Value = V>,
+{
+    let mut joined = Vec::new();
+    let page = page.map(|(row, object)| {
+        joined.extend(object.map(|object| (key(&object), object)));
+        row
+    });
+    loader.feed_many(joined).await;
+    page
 }
 
 /// The node selections of a connection field: its `nodes`, and the `node` of its `edges`.

@@ -8,13 +8,12 @@ use std::fmt;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, RelationDef, Select,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait};
 use serde::{Deserialize, Serialize};
 
-use super::ReadError;
+mod read;
+
+pub use read::{fetch, fetch_joined, first_page_of};
 
 /// Rows per page when the client names no size.
 pub const DEFAULT_PAGE_SIZE: u64 = 100;
@@ -138,8 +137,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// The same page, each row turned into another by `f`, in order.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        let mut f = f;
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             rows: self
                 .rows
@@ -238,124 +236,6 @@ pub fn order_name(order: impl fmt::Debug) -> String {
         name.push(c.to_ascii_uppercase());
     }
     name
-}
-
-/// A first page made of rows already read newest first (`limit + 1` of them at most, the extra
-/// one telling that there are more), with the cursors of `ordering`.
-pub fn first_page_of<E: EntityTrait>(
-    mut rows: Vec<E::Model>,
-    ordering: &Ordering<E>,
-    limit: u64,
-) -> Page<E::Model> {
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    Page {
-        rows: rows
-            .into_iter()
-            .map(|row| (ordering.cursor(&row), row))
-            .collect(),
-        has_next_page: more,
-        has_previous_page: false,
-    }
-}
-
-/// Reads one page of `query` in `ordering`.
-pub async fn fetch<E, C>(
-    db: &C,
-    query: Select<E>,
-    ordering: &Ordering<E>,
-    page: &PageRequest,
-) -> Result<Page<E::Model>, ReadError>
-where
-    E: EntityTrait,
-    C: ConnectionTrait,
-{
-    let rows = bounded(query, ordering, page)?
-        .all(db)
-        .await
-        .map_err(super::StoreError::from)?;
-    Ok(paged(rows, ordering, page, |row| row))
-}
-
-/// Reads one page of `query` in `ordering`, each row with the row of `F` that `relation` joins
-/// to it, in the same statement: a nested object the page selects costs no second round trip.
-pub async fn fetch_joined<E, F, C>(
-    db: &C,
-    query: Select<E>,
-    relation: RelationDef,
-    ordering: &Ordering<E>,
-    page: &PageRequest,
-) -> Result<Page<(E::Model, Option<F::Model>)>, ReadError>
-where
-    E: EntityTrait,
-    F: EntityTrait,
-    C: ConnectionTrait,
-{
-    let rows = bounded(query, ordering, page)?
-        .join(JoinType::LeftJoin, relation)
-        .select_also(F::default())
-        .all(db)
-        .await
-        .map_err(super::StoreError::from)?;
-    Ok(paged(rows, ordering, page, |(row, _)| row))
-}
-
-/// `query` limited to the page asked for: beyond its cursors, in its order, one row more than
-/// its size to tell whether there are more.
-fn bounded<E: EntityTrait>(
-    mut query: Select<E>,
-    ordering: &Ordering<E>,
-    page: &PageRequest,
-) -> Result<Select<E>, ReadError> {
-    for cursor in [&page.after, &page.before].into_iter().flatten() {
-        ordering.check(cursor)?;
-    }
-    if let Some(after) = &page.after {
-        query = query.filter(ordering.beyond(after, true));
-    }
-    if let Some(before) = &page.before {
-        query = query.filter(ordering.beyond(before, false));
-    }
-    for (column, direction) in &ordering.keys {
-        let ascending = (*direction == Direction::Asc) != page.backward;
-        query = if ascending {
-            query.order_by_asc(*column)
-        } else {
-            query.order_by_desc(*column)
-        };
-    }
-    Ok(query.limit(page.limit + 1))
-}
-
-/// The page made of the rows that [`bounded`] read, `model` telling each one's entity row.
-fn paged<E: EntityTrait, R>(
-    mut rows: Vec<R>,
-    ordering: &Ordering<E>,
-    page: &PageRequest,
-    model: impl Fn(&R) -> &E::Model,
-) -> Page<R> {
-    let more = rows.len() as u64 > page.limit;
-    rows.truncate(page.limit as usize);
-    if page.backward {
-        rows.reverse();
-    }
-    let rows = rows
-        .into_iter()
-        .map(|row| (ordering.cursor(model(&row)), row))
-        .collect();
-    if page.backward {
-        Page {
-            rows,
-            has_next_page: page.before.is_some(),
-            has_previous_page: more,
-        }
-    } else {
-        Page {
-            rows,
-            has_next_page: more,
-            has_previous_page: page.after.is_some(),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `DeliveryStatus`: the latest status of an outbound message for one recipient.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use entity::delivery_statuses;
+use entity::{delivery_statuses, messages};
 
 use super::{Message, normalized_phone, single_order};
 use crate::graphql::connection::{Connection, counter};
@@ -96,13 +96,7 @@ pub async fn list_filtered(
             .delivery_statuses_with_messages(&filter, order.into(), &page_request)
             .await
             .gql()?;
-        let mut messages = Vec::new();
-        let page = page.map(|(status, message)| {
-            messages.extend(message.map(|m| (MessageId(m.id.clone()), m)));
-            status
-        });
-        loader.feed_many(messages).await;
-        page
+        prefetch::feed_joined(loader, page, |m: &messages::Model| MessageId(m.id.clone())).await
     } else {
         store
             .delivery_statuses(&filter, order.into(), &page_request)

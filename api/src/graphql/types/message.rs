@@ -1,7 +1,7 @@
 //! `Message`: an inbound text or an outbound message named in a delivery report.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use entity::messages;
+use entity::{contacts, messages};
 
 use super::{Contact, DeliveryStatus, normalized_phone, single_order};
 use crate::domain::category::Category;
@@ -97,13 +97,7 @@ pub async fn list_filtered(
             .messages_with_contacts(&filter, order.into(), &page_request)
             .await
             .gql()?;
-        let mut contacts = Vec::new();
-        let page = page.map(|(message, contact)| {
-            contacts.extend(contact.map(|c| (ContactId(c.id.clone()), c)));
-            message
-        });
-        loader.feed_many(contacts).await;
-        page
+        prefetch::feed_joined(loader, page, |c: &contacts::Model| ContactId(c.id.clone())).await
     } else {
         store
             .messages(&filter, order.into(), &page_request)

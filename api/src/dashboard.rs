@@ -14,9 +14,9 @@ use axum::http::uri::Authority;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use sha2::{Digest, Sha256};
 
 use crate::error::{ErrorCode, error_response};
+use crate::transfer;
 
 const HTML: &str = "text/html; charset=utf-8";
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
@@ -53,11 +53,7 @@ const FILES: [(&str, &str, &[u8]); 10] = [
 static TAGS: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
     FILES
         .iter()
-        .map(|(_, _, body)| {
-            let digest = Sha256::digest(body);
-            HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..12])))
-                .unwrap_or(HeaderValue::from_static("\"\""))
-        })
+        .map(|(_, _, body)| transfer::content_tag(body))
         .collect()
 });
 
@@ -66,6 +62,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/", get(page))
         .route("/dashboard/{file}", get(asset))
+        .layer(transfer::compression())
 }
 
 async fn page(headers: HeaderMap) -> Response {
@@ -87,12 +84,9 @@ fn serve(name: &str, request: &HeaderMap) -> Response {
     let (_, content_type, body) = FILES[index];
     let tag = TAGS.get(index).cloned();
     let policy = content_security_policy(request);
-    let unchanged = tag.as_ref().is_some_and(|tag| {
-        request
-            .get_all(header::IF_NONE_MATCH)
-            .iter()
-            .any(|seen| seen == tag)
-    });
+    let unchanged = tag
+        .as_ref()
+        .is_some_and(|tag| transfer::fresh(request, tag));
     let mut response = if unchanged {
         StatusCode::NOT_MODIFIED.into_response()
     } else {

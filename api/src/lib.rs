@@ -16,7 +16,8 @@
 //! 3. The edges and what stands in front of them: [`webhooks`] (`POST /webhooks/mobiniti/{kind}`:
 //!    token, body cap, the answers, the OpenAPI document), [`graphql`] (over HTTP, WebSocket and
 //!    Server-Sent Events), [`dashboard`], [`health`], [`metrics`]; [`auth_guard`] (failed
-//!    authentications, limited), [`origins`] (which web pages may reach the GraphQL API);
+//!    authentications, limited), [`origins`] (which web pages may reach the GraphQL API, and
+//!    CORS for them), [`transfer`] (compression, entity tags);
 //!    [`error`] (the HTTP error body, and [`error::ErrorCode`], every code in both spellings);
 //!    [`derivation`], the settings that decide what is derived, kept in the store.
 //! 4. The app: [`config`] (the flags, also read from the environment), the routes' shared
@@ -47,6 +48,7 @@ pub mod setup;
 mod state;
 pub mod store;
 pub mod stream;
+pub mod transfer;
 pub mod webhooks;
 
 use std::future::Future;
@@ -70,17 +72,18 @@ use store::Store;
 
 /// The whole HTTP interface.
 pub fn app(state: AppState) -> Router {
-    let graphql = graphql::router().route_layer(axum::middleware::from_fn_with_state(
-        state.origins.clone(),
-        origins::guard,
-    ));
-    let guarded =
-        webhooks::router()
-            .merge(graphql)
-            .route_layer(axum::middleware::from_fn_with_state(
-                state.guard_state(),
-                auth_guard::guard,
-            ));
+    let guard = axum::middleware::from_fn_with_state(state.guard_state(), auth_guard::guard);
+    // CORS outermost: a preflight carries no key and is answered before the guards; an answer
+    // is compressed before CORS adds its headers.
+    let graphql = graphql::router()
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.origins.clone(),
+            origins::guard,
+        ))
+        .route_layer(guard.clone())
+        .layer(transfer::compression())
+        .layer(state.origins.cors());
+    let guarded = webhooks::router().route_layer(guard).merge(graphql);
     Router::new()
         .merge(guarded)
         .merge(health::router())

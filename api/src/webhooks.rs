@@ -24,6 +24,7 @@ use crate::domain::kind::WebhookKind;
 use crate::domain::payload::Normalizer;
 use crate::metrics::Metrics;
 use crate::store::{GroupCommit, Store};
+use crate::transfer;
 
 /// The path of a kind's webhook, relative to the service's base URL.
 pub fn path(kind: WebhookKind) -> String {
@@ -49,5 +50,9 @@ where
 {
     Router::new()
         .route("/webhooks/mobiniti/{kind}", post(receive::receive))
-        .route("/openapi.json", get(openapi::document))
+        // The document is 30 KB; a webhook's answer is a few bytes and stays as it is.
+        .route(
+            "/openapi.json",
+            get(openapi::document).layer(transfer::compression()),
+        )
 }

@@ -42,6 +42,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("metrics", 3),
     ("auth_guard", 3),
     ("origins", 3),
+    ("transfer", 3),
     ("body", 3),
     ("error", 3),
     ("derivation", 3),

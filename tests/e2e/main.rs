@@ -7,6 +7,7 @@ mod support;
 
 mod architecture;
 mod auth_abuse;
+mod browser_clients;
 mod cli;
 mod crash;
 mod dashboard;

@@ -11,9 +11,11 @@
 
 use std::sync::Arc;
 
+use axum::http::HeaderValue;
 use bytes::Bytes;
 use moka::future::Cache;
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use super::Scope;
 
@@ -45,6 +47,30 @@ impl Key {
                 .map(|variables| Value::Object(variables.clone()).to_string())
                 .unwrap_or_default(),
         }
+    }
+
+    /// The entity tag of the answer to this key in `content_type`: the version it was read at,
+    /// and a digest of the rest. Weak: compression may change the bytes, not the answer.
+    pub fn tag(&self, content_type: &str) -> HeaderValue {
+        let scope = match self.scope {
+            Scope::Read => "read",
+            Scope::Admin => "admin",
+        };
+        let mut digest = Sha256::new();
+        for part in [
+            scope,
+            &self.query,
+            self.operation_name.as_deref().unwrap_or_default(),
+            &self.variables,
+            content_type,
+        ] {
+            // Each part's length first, so that no two different keys hash the same bytes.
+            digest.update((part.len() as u64).to_le_bytes());
+            digest.update(part.as_bytes());
+        }
+        let digest = digest.finalize();
+        let tag = format!("W/\"{}-{}\"", self.version, hex::encode(&digest[..12]));
+        HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("W/\"\""))
     }
 
     fn weight(&self, answer: &Answer) -> u32 {

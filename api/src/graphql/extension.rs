@@ -11,13 +11,17 @@
 //!   run: it is refused with the validation errors, as the specification's
 //!   `CoerceVariableValues` does.
 //!
+//! - **Answers in selection order** ([`order`]). async-graphql writes an object's fields as
+//!   they finish; the specification, and anyone comparing bytes, wants the selection's order.
+//!
 //! async-graphql creates the extension afresh for each request, so its state is the request's.
 //! A subscription keeps it for its whole stream; each result is settled before the next starts.
 
 mod nulls;
+mod order;
 mod variables;
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
@@ -29,6 +33,7 @@ use async_graphql::{
 };
 
 use nulls::Nulls;
+use order::Shape;
 
 /// Creates the extension for each request.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +52,10 @@ struct RequestRules {
     /// parsed and reported with validation's.
     unset_variables: Mutex<Vec<ServerError>>,
     nulls: Nulls,
+    /// The document, kept from parsing for the order of the answers; its shape, worked out at
+    /// the first result (after validation, so over a document known to be sound).
+    document: Mutex<Option<ExecutableDocument>>,
+    shape: OnceLock<Option<Shape>>,
 }
 
 /// The lock's value; a panic elsewhere while it was held leaves nothing half-written here.
@@ -74,8 +83,9 @@ impl Extension for RequestRules {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let name = lock(&self.operation_name).take();
+        let name = lock(&self.operation_name).clone();
         *lock(&self.unset_variables) = variables::unset(&document, name.as_deref(), variables);
+        *lock(&self.document) = Some(document.clone());
         Ok(document)
     }
 
@@ -103,6 +113,13 @@ impl Extension for RequestRules {
     ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
         self.nulls.finish(&mut response);
+        let shape = self.shape.get_or_init(|| {
+            let document = lock(&self.document).take()?;
+            Shape::of(&document, operation_name)
+        });
+        if let Some(shape) = shape {
+            shape.arrange(&mut response.data);
+        }
         response
     }
 

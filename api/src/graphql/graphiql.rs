@@ -5,11 +5,14 @@
 //! how to refresh them) and embedded at compile time, so the page needs no CDN. The page is
 //! static: it loads with or without API keys, and the key goes in GraphiQL's headers editor.
 
+use std::sync::LazyLock;
+
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{ErrorCode, error_response};
+use crate::transfer;
 
 const PAGE: &str = include_str!("../../assets/graphiql/index.html");
 
@@ -41,6 +44,15 @@ const ASSETS: [(&str, &str, &[u8]); 4] = [
     ),
 ];
 
+/// Each asset's entity tag, from its content: a browser that revalidates anyway (a reload) gets
+/// a 304 rather than the bundle again.
+static TAGS: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
+    ASSETS
+        .iter()
+        .map(|(_, _, body)| transfer::content_tag(body))
+        .collect()
+});
+
 const CACHE_FOR_A_YEAR: &str = "public, max-age=31536000, immutable";
 
 /// Only this origin: the browser refuses any script, style, font or fetch from elsewhere. Inline
@@ -66,21 +78,34 @@ pub fn page() -> Response {
 }
 
 /// `GET /graphql/assets/{file}`: one of the vendored files, or 404.
-pub async fn asset(Path(file): Path<String>) -> Response {
-    let Some((_, content_type, body)) = ASSETS.iter().find(|(name, ..)| *name == file) else {
+pub async fn asset(Path(file): Path<String>, request: HeaderMap) -> Response {
+    let Some(index) = ASSETS.iter().position(|(name, ..)| *name == file) else {
         return error_response(
             StatusCode::NOT_FOUND,
             ErrorCode::NotFound,
             format!("there is no GraphiQL asset named `{file}`"),
         );
     };
-    (
-        [
-            (header::CONTENT_TYPE, *content_type),
-            (header::CACHE_CONTROL, CACHE_FOR_A_YEAR),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        *body,
-    )
-        .into_response()
+    let (_, content_type, body) = ASSETS[index];
+    let tag = TAGS.get(index).cloned();
+    let mut response = match tag {
+        Some(tag) if transfer::fresh(&request, &tag) => transfer::not_modified(tag),
+        _ => {
+            let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
+            if let Some(tag) = tag {
+                response.headers_mut().insert(header::ETAG, tag);
+            }
+            response
+        }
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_FOR_A_YEAR),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }

@@ -19,7 +19,7 @@ use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -45,6 +45,7 @@ use crate::body::{BodyError, read_limited};
 use crate::error::ErrorCode;
 use crate::graphql::RouteState;
 use crate::graphql::measure::{REFUSED, operation_name as metric_name, outcome, type_label};
+use crate::transfer;
 
 /// Limits on what one request may ask, each a flag.
 #[derive(Debug, Clone)]
@@ -109,7 +110,7 @@ pub async fn get(
         Err(refusal) => return unauthenticated(media, refusal),
     };
     match params_of_query(&raw) {
-        Ok(params) => execute(&state, scope, media, params, true).await,
+        Ok(params) => execute(&state, scope, media, params, Via::Get(&headers)).await,
         Err(message) => bad_request(media, message),
     }
 }
@@ -146,7 +147,7 @@ pub async fn post(State(state): State<RouteState>, headers: HeaderMap, body: Bod
         Err(refusal) => return unauthenticated(media, refusal),
     };
     match params_of_post(media, &headers, body).await {
-        Ok(params) => execute(&state, scope, media, params, false).await,
+        Ok(params) => execute(&state, scope, media, params, Via::Post).await,
         Err(refusal) => refusal,
     }
 }
@@ -214,12 +215,19 @@ fn member<T: DeserializeOwned>(
     }
 }
 
+/// How a request came: a GET may be revalidated by its entity tag.
+#[derive(Debug, Clone, Copy)]
+enum Via<'a> {
+    Get(&'a HeaderMap),
+    Post,
+}
+
 async fn execute(
     state: &RouteState,
     scope: Scope,
     media: Media,
     params: Params,
-    is_get: bool,
+    via: Via<'_>,
 ) -> Response {
     let Some(query) = params.query else {
         return bad_request(media, "the request has no `query`");
@@ -233,12 +241,15 @@ async fn execute(
         variables: params.variables,
         scope,
         media,
-        is_get,
+        is_get: matches!(via, Via::Get(_)),
     };
-    if !state.answers.is_enabled() {
+    let tagged = matches!(via, Via::Get(_));
+    if !state.answers.is_enabled() && !tagged {
         return run(state, request).await.0;
     }
-    // Without the version nothing can be reused; the query itself will say why.
+    // Read before the query runs, so neither a kept answer nor a tag is older than the store
+    // was when the request arrived. Without the version nothing is reused or tagged; the query
+    // itself will say why.
     let Ok(version) = state.store.version().await else {
         return run(state, request).await.0;
     };
@@ -249,6 +260,43 @@ async fn execute(
         request.operation_name.as_deref(),
         request.variables.as_ref(),
     );
+    let tag = tagged.then(|| key.tag(media.content_type()));
+    if let (Via::Get(headers), Some(tag)) = (via, &tag)
+        && transfer::fresh(headers, tag)
+    {
+        return revalidated(transfer::not_modified(tag.clone()));
+    }
+    let (response, answer) = if state.answers.is_enabled() {
+        answer_kept(state, key, request).await
+    } else {
+        let (response, answer) = run(state, request).await;
+        (response, answer.is_some())
+    };
+    match tag {
+        // Only an answer without errors is tagged: an error may be gone on the next try.
+        Some(tag) if answer => {
+            let mut response = revalidated(response);
+            response.headers_mut().insert(header::ETAG, tag);
+            response
+        }
+        _ => response,
+    }
+}
+
+/// An answer a browser keeps but asks about again each time (`If-None-Match`): a key, not a
+/// URL, decides what a request may see, so no shared cache may keep it.
+fn revalidated(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    response
+}
+
+/// The answer to `request` from the answer cache, or computed and kept there; and whether it
+/// ran without an error.
+async fn answer_kept(state: &RouteState, key: Key, request: Checked) -> (Response, bool) {
+    let media = request.media;
     let mut computed = None;
     let mut ran = false;
     let answer = state
@@ -269,12 +317,15 @@ async fn execute(
                 let name = answer.operation.as_deref();
                 state.graphql_metrics.operation(name, "query", "ok");
             }
-            reply_bytes(media, StatusCode::OK, answer.body)
+            (reply_bytes(media, StatusCode::OK, answer.body), true)
         }
-        (None, Some(response)) => response,
+        (None, Some(response)) => (response, false),
         // Another request computed it at the same time and could not keep it: an error, which
         // this request reports for itself.
-        (None, None) => run(state, request).await.0,
+        (None, None) => {
+            let (response, answer) = run(state, request).await;
+            (response, answer.is_some())
+        }
     }
 }
 

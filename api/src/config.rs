@@ -155,6 +155,19 @@ pub struct Config {
     #[arg(long, env = "GRAPHQL_CACHE_MIB", default_value_t = 32, global = true)]
     pub graphql_cache_mib: u64,
 
+    /// Trusted documents: a JSON manifest of hash (or id) → GraphQL document, as graphql-codegen's
+    /// client preset (persisted-documents.json) and Relay's compiler write it. Clients may send
+    /// a document's key instead of its text (`extensions.persistedQuery.sha256Hash` or
+    /// `documentId`).
+    #[arg(long, env = "PERSISTED_DOCUMENTS", value_name = "FILE", global = true)]
+    pub persisted_documents: Option<std::path::PathBuf>,
+
+    /// Run only the manifest's documents for `read` keys: free text, registrations of automatic
+    /// persisted queries and unknown hashes are refused. `admin` keys may still send any
+    /// document. Needs --persisted-documents.
+    #[arg(long, env = "ONLY_PERSISTED_DOCUMENTS", global = true)]
+    pub only_persisted_documents: bool,
+
     /// Turn GraphQL introspection (and with it GraphiQL's schema explorer) off.
     #[arg(long, env = "DISABLE_INTROSPECTION", global = true)]
     pub disable_introspection: bool,

@@ -18,6 +18,7 @@ mod http;
 pub mod live;
 mod loaders;
 pub mod measure;
+pub mod persisted;
 mod prefetch;
 mod query;
 mod scalars;
@@ -39,6 +40,7 @@ pub use http::Limits;
 pub(crate) use http::{failed_before_execution, operation, operation_type};
 pub use live::Live;
 pub use measure::OperationMetrics;
+pub use persisted::Persisted;
 pub use query::Query;
 pub use subscription::Subscription;
 pub use ws::WebSockets;
@@ -89,6 +91,8 @@ pub struct RouteState {
     pub answers: AnswerCache,
     /// Parsed documents, by query text.
     pub documents: Documents,
+    /// Documents by hash: the manifest, and those registered.
+    pub persisted: Persisted,
     pub live: Live,
     pub websockets: WebSockets,
     pub graphql_metrics: OperationMetrics,

@@ -29,6 +29,7 @@ pub struct AppState {
     pub graphql_limits: graphql::Limits,
     pub answers: graphql::AnswerCache,
     pub documents: graphql::Documents,
+    pub persisted: graphql::Persisted,
     /// WebSocket connections and SSE streams: their shared limits and executions.
     pub live: graphql::Live,
     pub websockets: graphql::WebSockets,
@@ -83,6 +84,7 @@ impl AppState {
                 config.graphql_cache_mib.saturating_mul(1024 * 1024),
             ),
             documents: graphql::Documents::default(),
+            persisted: config.persisted_documents()?,
             live: graphql::Live::new(config.live_settings(), closing.subscribe(), hub),
             websockets: graphql::WebSockets::new(config.ws_settings()),
             auth_guard: auth_guard::AuthGuard::new(config.guard_settings()),
@@ -136,6 +138,7 @@ impl FromRef<AppState> for graphql::RouteState {
             graphql_limits: state.graphql_limits.clone(),
             answers: state.answers.clone(),
             documents: state.documents.clone(),
+            persisted: state.persisted.clone(),
             live: state.live.clone(),
             websockets: state.websockets.clone(),
             graphql_metrics: state.graphql_metrics.clone(),

@@ -34,6 +34,7 @@ mod metrics;
 mod migrate_together;
 mod origins;
 mod outage;
+mod persisted_documents;
 mod poison;
 mod projections;
 mod quarantine_replay;

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use super::{Config, MAX_WEBHOOK_TOKENS};
 use crate::derivation::{Derivation, Given};
 use crate::domain::payload::Normalizer;
-use crate::graphql::{Limits, live, ws};
+use crate::graphql::{Limits, Persisted, live, ws};
 use crate::store::StoreOptions;
 
 impl Config {
@@ -31,7 +31,24 @@ impl Config {
                 ));
             }
         }
+        if self.only_persisted_documents && self.persisted_documents.is_none() {
+            return Err(
+                "--only-persisted-documents (ONLY_PERSISTED_DOCUMENTS) needs the \
+                        documents to allow: give --persisted-documents FILE, the manifest your \
+                        GraphQL client's build writes"
+                    .to_owned(),
+            );
+        }
         Ok(())
+    }
+
+    /// The documents known by hash: the manifest of --persisted-documents, read now.
+    pub fn persisted_documents(&self) -> anyhow::Result<Persisted> {
+        let manifest = match &self.persisted_documents {
+            Some(path) => Persisted::load_manifest(path)?,
+            None => Default::default(),
+        };
+        Ok(Persisted::new(manifest, self.only_persisted_documents))
     }
 
     pub fn graphql_limits(&self) -> Limits {

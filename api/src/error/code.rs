@@ -75,6 +75,11 @@ error_codes! {
     UnknownSubprotocol = "unknown_subprotocol",
     /// Too many WebSocket upgrades waiting for their first message.
     TooManyPendingConnections = "too_many_pending_connections",
+    /// A persisted query's hash that neither the manifest nor the registered queries know.
+    PersistedQueryNotFound = "persisted_query_not_found",
+    /// Free text, or a document not in the manifest, from a `read` key under
+    /// `--only-persisted-documents`.
+    PersistedDocumentRequired = "persisted_document_required",
     /// A request to the WebSocket path that is not a well-formed upgrade.
     NotAWebsocketUpgrade = "not_a_websocket_upgrade",
     /// A webhook body that is not JSON.

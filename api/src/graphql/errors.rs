@@ -13,7 +13,7 @@ use crate::store::ReadError;
 /// Every `extensions.code` a GraphQL client can be answered with, by this module's helpers or
 /// in front of the schema (`origins`, `auth_guard`), as the README's table lists them
 /// (`tests/e2e/readme_codes.rs` compares the two). Spelled by [`ErrorCode::screaming`].
-pub const CODES: [ErrorCode; 16] = [
+pub const CODES: [ErrorCode; 18] = [
     ErrorCode::BadUserInput,
     ErrorCode::Unauthenticated,
     ErrorCode::Forbidden,
@@ -30,6 +30,8 @@ pub const CODES: [ErrorCode; 16] = [
     ErrorCode::TooManyConnections,
     ErrorCode::TooManySubscriptions,
     ErrorCode::OperationsTooLarge,
+    ErrorCode::PersistedQueryNotFound,
+    ErrorCode::PersistedDocumentRequired,
 ];
 
 /// An error with `extensions.code`.
@@ -55,7 +57,7 @@ impl<T> ReadResultExt<T> for Result<T, Arc<ReadError>> {
     }
 }
 
-fn read_error(err: &ReadError) -> Error {
+pub(crate) fn read_error(err: &ReadError) -> Error {
     match err {
         ReadError::Page(err) => coded(ErrorCode::BadUserInput, err.to_string()),
         ReadError::Invalid(message) => coded(ErrorCode::BadUserInput, message.clone()),

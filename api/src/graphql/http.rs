@@ -39,6 +39,7 @@ use reply::{not_acceptable, reply_bytes, request_error};
 use super::Scope;
 use super::cache::{Answer, Key};
 use super::errors::{parse_failed, validation_failed};
+use super::persisted::{PersistedError, Reference};
 use super::{graphiql, ws};
 use crate::auth_guard::LateFailure;
 use crate::body::{BodyError, read_limited};
@@ -79,6 +80,8 @@ pub(super) struct Params {
     pub query: Option<String>,
     pub operation_name: Option<String>,
     pub variables: Option<Map<String, Value>>,
+    /// A persisted document's hash or id, in place of `query` or beside it.
+    pub reference: Option<Reference>,
 }
 
 /// `GET /graphql`: a query in the query string, GraphiQL for a browser, or a WebSocket.
@@ -118,22 +121,26 @@ pub async fn get(
 /// The parameters of a GET query string; the error says what is wrong with them.
 pub(super) fn params_of_query(raw: &str) -> Result<Params, String> {
     let mut params = Params::default();
+    let mut extensions = None;
+    let mut document_id = None;
     for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
         match name.as_ref() {
             "query" => params.query = Some(value.into_owned()),
             "operationName" => params.operation_name = Some(value.into_owned()),
+            "documentId" => document_id = Some(value.into_owned()),
             // JSON objects, or `null` for none.
             "variables" => {
                 params.variables = serde_json::from_str(&value)
                     .map_err(|_| "`variables` must be a JSON object".to_owned())?;
             }
             "extensions" => {
-                serde_json::from_str::<Option<Map<String, Value>>>(&value)
+                extensions = serde_json::from_str::<Option<Map<String, Value>>>(&value)
                     .map_err(|_| "`extensions` must be a JSON object".to_owned())?;
             }
             _ => {}
         }
     }
+    params.reference = Reference::of(extensions.as_ref(), document_id)?;
     Ok(params)
 }
 
@@ -190,12 +197,15 @@ fn params_of_body(body: &[u8]) -> Result<Params, String> {
         Ok(_) => return Err("the body must be a JSON object with a `query`".into()),
         Err(err) => return Err(format!("the body is not JSON: {err}")),
     };
-    let params = Params {
+    let mut params = Params {
         query: member(&mut object, "query", "a string")?,
         operation_name: member(&mut object, "operationName", "a string")?,
         variables: member(&mut object, "variables", "an object")?,
+        reference: None,
     };
-    member::<Map<String, Value>>(&mut object, "extensions", "an object")?;
+    let extensions = member::<Map<String, Value>>(&mut object, "extensions", "an object")?;
+    let document_id = member(&mut object, "documentId", "a string")?;
+    params.reference = Reference::of(extensions.as_ref(), document_id)?;
     Ok(params)
 }
 
@@ -229,12 +239,22 @@ async fn execute(
     params: Params,
     via: Via<'_>,
 ) -> Response {
-    let Some(query) = params.query else {
-        return bad_request(media, "the request has no `query`");
-    };
-    if let Some(message) = oversized(&state.graphql_limits, &query) {
+    // Before a registration keeps the text.
+    if let Some(message) = params
+        .query
+        .as_deref()
+        .and_then(|query| oversized(&state.graphql_limits, query))
+    {
         return too_large(media, message);
     }
+    let persisted = &state.persisted;
+    let query = match persisted
+        .resolve(&state.store, scope, params.query, params.reference)
+        .await
+    {
+        Ok(query) => query,
+        Err(err) => return refused_document(media, &err),
+    };
     let request = Checked {
         query,
         operation_name: params.operation_name,
@@ -327,6 +347,16 @@ async fn answer_kept(state: &RouteState, key: Key, request: Checked) -> (Respons
             (response, answer.is_some())
         }
     }
+}
+
+/// The answer to a request whose document cannot be had (`graphql::persisted`).
+pub(super) fn refused_document(media: Media, err: &PersistedError) -> Response {
+    let error = err.to_server_error();
+    reply(
+        media,
+        err.status(),
+        &serde_json::json!({ "errors": [error] }),
+    )
 }
 
 /// A request that passed the checks made before parsing.

@@ -27,8 +27,8 @@ use axum::response::Response;
 
 use super::Scope;
 use super::http::{
-    Media, Params, accepted, bad_request, params_of_post, params_of_query, refuse, reply,
-    unauthenticated,
+    Media, Params, accepted, bad_request, params_of_post, params_of_query, refuse,
+    refused_document, reply, unauthenticated,
 };
 use super::live::operation;
 use super::live::{OperationPayload, REFUSALS_LOGGED, too_many_connections};
@@ -50,7 +50,7 @@ pub async fn get(
         Err(refusal) => return unauthenticated(Media::Json, refusal),
     };
     match params_of_query(raw.as_deref().unwrap_or_default()) {
-        Ok(params) => open(state, scope, params),
+        Ok(params) => open(state, scope, params).await,
         Err(message) => bad_request(Media::Json, message),
     }
 }
@@ -65,7 +65,7 @@ pub async fn post(State(state): State<RouteState>, headers: HeaderMap, body: Bod
         Err(refusal) => return unauthenticated(Media::Json, refusal),
     };
     match params_of_post(Media::Json, &headers, body).await {
-        Ok(params) => open(state, scope, params),
+        Ok(params) => open(state, scope, params).await,
         Err(refusal) => refusal,
     }
 }
@@ -87,15 +87,20 @@ fn unacceptable(headers: &HeaderMap) -> Option<Response> {
 }
 
 /// Checks the request of an authenticated client and, if it may run, opens its stream.
-fn open(state: RouteState, scope: Scope, params: Params) -> Response {
-    let Some(query) = params.query else {
-        return bad_request(Media::Json, "the request has no `query`");
+async fn open(state: RouteState, scope: Scope, params: Params) -> Response {
+    let query = match state
+        .persisted
+        .resolve(&state.store, scope, params.query, params.reference)
+        .await
+    {
+        Ok(query) => query,
+        Err(err) => return refused_document(Media::Json, &err),
     };
     let payload = OperationPayload {
         query,
         operation_name: params.operation_name,
         variables: params.variables,
-        _extensions: None,
+        extensions: None,
     };
     let request = match operation::prepare(&state, scope, payload.clone()) {
         Ok(request) => request,

@@ -113,3 +113,39 @@ async fn a_missing_postgres_database_is_answered_with_how_to_create_it() {
     );
     assert!(!stderr.contains(" at line "), "{stderr}");
 }
+
+/// Trusted documents the service cannot load are a start-up error, not an API that refuses
+/// everything (or nothing).
+#[tokio::test]
+async fn persisted_documents_that_cannot_be_loaded_stop_the_start() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let not_json = dir.path().join("persisted-documents.json");
+    std::fs::write(&not_json, "[\"a list\"]").expect("written");
+    let not_json = not_json.display().to_string();
+    let missing = dir.path().join("none.json").display().to_string();
+    let cases = [
+        (
+            vec!["--only-persisted-documents"],
+            "needs the documents to allow: give --persisted-documents FILE",
+        ),
+        (
+            vec!["--persisted-documents", missing.as_str()],
+            "reading --persisted-documents",
+        ),
+        (
+            vec!["--persisted-documents", not_json.as_str()],
+            "expected a JSON object of hash → document",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = command(dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(&args)
+            .output()
+            .await
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?} is refused");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}

@@ -16,6 +16,7 @@ use crate::graphql::RouteState;
 use crate::graphql::errors::{parse_failed, validation_failed, with_code};
 use crate::graphql::http::{Limits, failed_before_execution, oversized, too_many_aliases};
 use crate::graphql::measure::{StreamedOperation, Transport, operation_name};
+use crate::graphql::persisted::Reference;
 use crate::graphql::subscription::{ResumeAfter, replays_from_filter};
 use crate::graphql::{Scope, loaders_for, operation_type};
 
@@ -150,9 +151,31 @@ pub(in crate::graphql) async fn run_prepared(
 async fn prepared(
     state: &RouteState,
     scope: Scope,
-    payload: OperationPayload,
+    mut payload: OperationPayload,
     out: &Results,
 ) -> Option<Request> {
+    let reference = match Reference::of(payload.extensions.as_ref(), None) {
+        Ok(reference) => reference,
+        Err(message) => {
+            let error = coded(ErrorCode::BadRequest, message);
+            out.send(Event::Error(vec![error_value(&error)])).await;
+            return None;
+        }
+    };
+    let query = std::mem::take(&mut payload.query);
+    let query = (!query.is_empty() || reference.is_none()).then_some(query);
+    payload.query = match state
+        .persisted
+        .resolve(&state.store, scope, query, reference)
+        .await
+    {
+        Ok(query) => query,
+        Err(err) => {
+            let error = err.to_server_error();
+            out.send(Event::Error(vec![error_value(&error)])).await;
+            return None;
+        }
+    };
     match prepare(state, scope, payload) {
         Ok(request) => Some(request),
         Err(error) => {

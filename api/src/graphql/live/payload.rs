@@ -38,7 +38,8 @@ pub(in crate::graphql) struct OperationPayload {
     pub operation_name: Option<String>,
     #[serde(default)]
     pub variables: Option<Map<String, Value>>,
-    /// Checked to be an object, as the protocol says; nothing reads it.
-    #[serde(default, rename = "extensions")]
-    pub _extensions: Option<Map<String, Value>>,
+    /// Checked to be an object, as the protocol says; `persistedQuery` is read from it (a
+    /// persisted document's hash, with `query` empty to use the registered text).
+    #[serde(default)]
+    pub extensions: Option<Map<String, Value>>,
 }

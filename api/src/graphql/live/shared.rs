@@ -71,7 +71,7 @@ impl Key {
             query: self.query,
             operation_name: self.operation_name,
             variables,
-            _extensions: None,
+            extensions: None,
         })
     }
 }

@@ -451,6 +451,27 @@ async fn answers_come_in_the_order_of_their_selection(backend: Backend) {
             }
             other => panic!("expected a result, got {other:?}"),
         }
+        // Two identical live subscriptions share one execution: the same bytes, in order.
+        let live = "subscription { events { receivedAt position kind id } }";
+        let mut first = SseStream::post(&app, None, live, json!({})).await;
+        let mut second = SseStream::post(&app, None, live, json!({})).await;
+        while app.metric("mobiniti_subscription_groups").await < 1 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.deliver("inbound-message", vendor_example("inbound-message"))
+            .await;
+        let (first, second) = (
+            first.expect_event(WAIT).await,
+            second.expect_event(WAIT).await,
+        );
+        assert_eq!(first, second);
+        match first {
+            crate::support::sse::Received::Event { data, .. } => {
+                assert_in_order(&data, &["receivedAt", "position", "kind", "id"]);
+            }
+            other => panic!("expected a result, got {other:?}"),
+        }
         let value: Value = serde_json::from_str(&answers[0]).expect("JSON");
         assert_eq!(value["data"]["contacts"]["totalCount"], 1);
         app.stop().await;

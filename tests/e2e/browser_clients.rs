@@ -5,8 +5,8 @@
 use std::io::Read;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
+use reqwest::header::HeaderValue;
 use reqwest::header::{
     ACCEPT_ENCODING, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
     ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE,
@@ -14,11 +14,9 @@ use reqwest::header::{
     ETAG, HeaderMap, IF_NONE_MATCH, ORIGIN, VARY,
 };
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use crate::support::sse::SseStream;
+use crate::support::ws::first_result_text;
 use crate::support::{Backend, TestApp, spawn_binary_with, vendor_example};
 
 on_every_store!(
@@ -364,41 +362,6 @@ const ORDER: [&str; 8] = [
     "r",
 ];
 
-/// The text of the first `next` message for a query over graphql-transport-ws.
-async fn over_websocket(app: &TestApp, query: &str) -> String {
-    let url = format!("ws://{}/graphql", app.address);
-    let mut request = url.into_client_request().expect("a request");
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connected");
-    let messages = [
-        json!({ "type": "connection_init" }),
-        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
-    ];
-    for message in messages {
-        socket
-            .send(Message::text(message.to_string()))
-            .await
-            .expect("sent");
-    }
-    loop {
-        let message = tokio::time::timeout(WAIT, socket.next())
-            .await
-            .expect("a message in time")
-            .expect("open")
-            .expect("a frame");
-        if let Message::Text(text) = message
-            && text.contains("\"next\"")
-        {
-            return text.to_string();
-        }
-    }
-}
-
 async fn answers_come_in_the_order_of_their_selection(backend: Backend) {
     for cache in ["64", "0"] {
         let app = spawn_binary_with(backend, &["--graphql-cache-mib", cache]).await;
@@ -423,7 +386,7 @@ async fn answers_come_in_the_order_of_their_selection(backend: Backend) {
         answers.dedup();
         assert_eq!(answers.len(), 1, "identical requests, identical bytes");
 
-        let text = over_websocket(&app, ORDERED).await;
+        let text = first_result_text(&app, None, json!({ "query": ORDERED })).await;
         let payload = text.split_once("\"payload\":").expect("a payload").1;
         assert_in_order(payload, &ORDER);
         assert!(

@@ -3,16 +3,13 @@
 //! second process on the same store), and a manifest of trusted documents that `read` keys are
 //! held to.
 
-use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use crate::support::process::ServiceProcess;
 use crate::support::sse::{Received, SseStream};
+use crate::support::ws::first_result_text;
 use crate::support::{Backend, TestApp, spawn_binary_with, vendor_example};
 
 on_every_store!(
@@ -51,43 +48,10 @@ fn code(answer: &Value) -> &str {
         .unwrap_or("")
 }
 
-/// The first `next` payload of an operation over graphql-transport-ws.
+/// The first `next` or `error` message of an operation over graphql-transport-ws.
 async fn over_websocket(app: &TestApp, key: Option<&str>, payload: Value) -> Value {
-    let url = format!("ws://{}/graphql", app.address);
-    let mut request = url.into_client_request().expect("a request");
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connected");
-    let init = match key {
-        Some(key) => {
-            json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {key}") } })
-        }
-        None => json!({ "type": "connection_init" }),
-    };
-    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": payload });
-    for message in [init, subscribe] {
-        socket
-            .send(Message::text(message.to_string()))
-            .await
-            .expect("sent");
-    }
-    loop {
-        let frame = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
-            .await
-            .expect("a message in time")
-            .expect("open")
-            .expect("a frame");
-        if let Message::Text(text) = frame {
-            let message: Value = serde_json::from_str(&text).expect("JSON");
-            if message["type"] == "next" || message["type"] == "error" {
-                return message;
-            }
-        }
-    }
+    let text = first_result_text(app, key, payload).await;
+    serde_json::from_str(&text).expect("JSON")
 }
 
 async fn a_query_registered_once_goes_by_its_hash_on_every_transport_and_replica(backend: Backend) {

@@ -345,3 +345,29 @@ impl WsClient {
         }
     }
 }
+
+/// The text of the first `next` or `error` message of one operation over graphql-transport-ws,
+/// as the service wrote it (for byte comparisons), with `Authorization: Bearer key` in
+/// `connection_init` if given.
+pub async fn first_result_text(app: &TestApp, key: Option<&str>, payload: Value) -> String {
+    let mut client = WsClient::connect(app, TRANSPORT, None).await;
+    let init = key.map(|key| json!({ "Authorization": format!("Bearer {key}") }));
+    if let Err(close) = client.init(init).await {
+        panic!("connection_init was refused: {close:?}");
+    }
+    client
+        .send(json!({ "id": "1", "type": "subscribe", "payload": payload }))
+        .await;
+    loop {
+        let frame = tokio::time::timeout(WAIT, client.socket.next())
+            .await
+            .expect("a message in time")
+            .expect("open")
+            .expect("a frame");
+        if let Message::Text(text) = frame
+            && (text.contains("\"next\"") || text.contains("\"error\""))
+        {
+            return text.to_string();
+        }
+    }
+}

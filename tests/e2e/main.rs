@@ -5,6 +5,7 @@
 #[macro_use]
 mod support;
 
+mod answer_order;
 mod architecture;
 mod auth_abuse;
 mod browser_clients;

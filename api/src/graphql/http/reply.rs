@@ -11,6 +11,7 @@ use serde_json::json;
 use super::Media;
 use crate::error::ErrorCode;
 use crate::graphql::auth::Refusal;
+use crate::graphql::persisted::PersistedError;
 
 pub(super) fn not_acceptable() -> Response {
     refuse(
@@ -94,4 +95,14 @@ pub(in crate::graphql) fn unauthenticated(media: Media, refusal: Refusal) -> Res
         message,
     );
     ([(header::WWW_AUTHENTICATE, "Bearer")], refusal).into_response()
+}
+
+/// The answer to a request whose document cannot be had (`graphql::persisted`).
+pub(in crate::graphql) fn refused_document(media: Media, err: &PersistedError) -> Response {
+    let error = err.to_server_error();
+    reply(
+        media,
+        err.status(),
+        &serde_json::json!({ "errors": [error] }),
+    )
 }

@@ -32,9 +32,15 @@ const MEMORY_BOUND: u64 = 160 << 20;
 /// build the tests run (BENCHMARKS.md has the release figures), and a small query can wait
 /// behind it. The bound is then the parse's, with room for a busy machine.
 const SERVED_BEHIND_A_PARSE: Duration = Duration::from_secs(6);
+/// How many answers the well-behaved client must get while the flood runs. Beside a mere size
+/// check, its 50 ms pace fits many rounds in the attack; behind parses of up to 3 s each only a
+/// few fit on a busy machine, so there the test asks that it kept being served, not how often.
+const ROUNDS_BESIDE_A_SIZE_CHECK: usize = 10;
+const ROUNDS_BEHIND_A_PARSE: usize = 2;
 
 async fn a_megabyte_of_aliases_is_refused_as_too_large_while_others_are_served(backend: Backend) {
-    flood(backend, &[], (413, "QUERY_TOO_LARGE"), SERVED_WITHIN).await;
+    let served = (ROUNDS_BESIDE_A_SIZE_CHECK, SERVED_WITHIN);
+    flood(backend, &[], (413, "QUERY_TOO_LARGE"), served).await;
 }
 
 async fn with_the_query_limit_raised_a_megabyte_of_aliases_is_refused_for_its_aliases(
@@ -42,13 +48,20 @@ async fn with_the_query_limit_raised_a_megabyte_of_aliases_is_refused_for_its_al
 ) {
     let flags = ["--graphql-max-query-bytes", "2000000"];
     let refusal = (400, "TOO_MANY_ALIASES");
-    flood(backend, &flags, refusal, SERVED_BEHIND_A_PARSE).await;
+    let served = (ROUNDS_BEHIND_A_PARSE, SERVED_BEHIND_A_PARSE);
+    flood(backend, &flags, refusal, served).await;
 }
 
 /// Runs the flood with `flags`, each megabyte answered with `refusal` (its status and code) and
-/// the well-behaved client served within `bound`.
-async fn flood(backend: Backend, flags: &[&str], refusal: (u16, &str), bound: Duration) {
+/// the well-behaved client served at least `expected.0` times, each within `expected.1`.
+async fn flood(
+    backend: Backend,
+    flags: &[&str],
+    refusal: (u16, &str),
+    expected: (usize, Duration),
+) {
     let (status, code) = refusal;
+    let (rounds, bound) = expected;
     let db = TestDb::create(backend).await;
     let service = ServiceProcess::start_with(&db.url, flags).await;
     let body = Arc::new(json!({ "query": aliases(QUERY_BYTES) }).to_string());
@@ -107,7 +120,7 @@ async fn flood(backend: Backend, flags: &[&str], refusal: (u16, &str), bound: Du
         mib(peak),
     );
     assert!(refused >= ATTACKERS, "each attacker was answered");
-    served.assert_within("the well-behaved client", 10, bound);
+    served.assert_within("the well-behaved client", rounds, bound);
     assert!(
         peak < before + MEMORY_BOUND,
         "RSS grew by {:.1} MiB",

@@ -1,11 +1,13 @@
-//! `cargo bench --bench ingest -- [--store sqlite|postgres|both] [--connections 1,32,256]
-//! [--seconds 5] [--log-events 1000000] [--only ingest,startup]`: webhook ingest against the
-//! real binary, beside a baseline measured in the same run.
+//! `cargo bench --bench ingest -- [--store sqlite|postgres|both] [--traffic inbound,mix]
+//! [--connections 1,32,256] [--seconds 5] [--log-events 1000000] [--only ingest,startup]`:
+//! webhook ingest against the real binary, beside a baseline measured in the same run.
 //!
-//! 1. Ingest: realistic mixed Mobiniti traffic ([`traffic`]) over 1, 32 and 256 keep-alive
-//!    connections for a few seconds each ([`load`]), to the service on a fresh store and to the
-//!    baseline, a process that parses and validates the same requests but stores nothing
-//!    ([`baseline`]): webhooks per second, p50 and p99, and the ratio of the two.
+//! 1. Ingest: distinct inbound messages and realistic mixed Mobiniti traffic ([`traffic`]) over
+//!    1, 32 and 256 keep-alive connections for a few seconds each ([`load`]), to the service on
+//!    a fresh store and to a baseline that stores nothing ([`baseline`]): for inbound messages
+//!    an axum handler that only reads the body, for the mix one that parses and validates it as
+//!    the service does. Webhooks per second, recipients written per second, p50 and p99, and the
+//!    ratio of the two.
 //! 2. Start-up: on a store of 1,000,000 events (seeded in SQL), the time from starting the
 //!    binary to `/readyz` answering 200, its idle RSS, and `mobiniti-events rebuild`'s rate.
 //!
@@ -21,6 +23,8 @@ mod baseline;
 mod load;
 #[path = "common/postgres.rs"]
 mod postgres;
+#[path = "ingest/report.rs"]
+mod report;
 #[path = "subscriptions/seed.rs"]
 mod seed;
 #[allow(
@@ -44,10 +48,11 @@ use std::time::Duration;
 use anyhow::bail;
 use clap::Parser;
 
-use load::Outcome;
+use load::{Load, Outcome};
 use service::Service;
 use startup::Startup;
 use stores::Fresh;
+use traffic::Traffic;
 
 /// Measures mobiniti-events' webhook ingest against a no-store baseline, and its start-up.
 #[derive(Debug, Parser)]
@@ -55,6 +60,9 @@ struct Args {
     /// The stores to measure; PostgreSQL needs BENCH_DATABASE_URL or TEST_DATABASE_URL.
     #[arg(long, value_enum, default_value_t = StoreChoice::Both)]
     store: StoreChoice,
+    /// The streams to send, one measurement each: distinct inbound messages, the realistic mix.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Traffic::Inbound, Traffic::Mix])]
+    traffic: Vec<Traffic>,
     /// Concurrent connections, one measurement each.
     #[arg(long, value_delimiter = ',', default_values_t = [1, 32, 256])]
     connections: Vec<usize>,
@@ -101,6 +109,7 @@ const RANGE: u64 = 100_000_000;
 /// One ingest measurement: the service and the baseline at the same level.
 struct IngestRow {
     store: &'static str,
+    traffic: Traffic,
     service: Outcome,
     baseline: Outcome,
 }
@@ -178,8 +187,8 @@ async fn run(args: &Args) -> anyhow::Result<()> {
             });
         }
     }
-    print_ingest(args, &ingest);
-    print_startup(&starts);
+    report::print_ingest(args.seconds, &ingest);
+    report::print_startup(&starts);
     let failed = starts
         .iter()
         .filter(|row| row.startup.is_err() || row.rebuild.is_err())
@@ -205,19 +214,36 @@ async fn measure_ingest(
         }
     };
     let duration = Duration::from_secs(args.seconds);
+    let levels = args
+        .traffic
+        .iter()
+        .flat_map(|&traffic| args.connections.iter().map(move |&c| (traffic, c)));
     let mut rows = Vec::new();
     let mut failure = None;
-    for (level, &connections) in args.connections.iter().enumerate() {
+    for (level, (traffic, connections)) in levels.enumerate() {
         let start = (level as u64 + 1) * RANGE;
+        let load = Load {
+            traffic,
+            connections,
+            duration,
+        };
+        let against = match traffic {
+            Traffic::Inbound => format!("{}{}", baseline.base, baseline::NO_STORE),
+            Traffic::Mix => baseline.base.clone(),
+        };
         let measured = async {
             let next = Arc::new(AtomicU64::new(start));
-            let base = load::drive(&baseline.base, TOKEN, connections, duration, &next).await?;
-            println!("  baseline, {connections} connections: {}", summary(&base));
-            let next = Arc::new(AtomicU64::new(start));
-            let served = load::drive(&service.base, TOKEN, connections, duration, &next).await?;
+            let base = load::drive(&against, TOKEN, &load, &next).await?;
+            let name = traffic.name();
             println!(
-                "  service,  {connections} connections: {}",
-                summary(&served)
+                "  {name}, baseline, {connections} connections: {}",
+                report::summary(&base)
+            );
+            let next = Arc::new(AtomicU64::new(start));
+            let served = load::drive(&service.base, TOKEN, &load, &next).await?;
+            println!(
+                "  {name}, service,  {connections} connections: {}",
+                report::summary(&served)
             );
             anyhow::Ok((base, served))
         }
@@ -225,6 +251,7 @@ async fn measure_ingest(
         match measured {
             Ok((baseline, service)) => rows.push(IngestRow {
                 store,
+                traffic,
                 service,
                 baseline,
             }),
@@ -252,7 +279,7 @@ async fn measure_startup(db: &Fresh, events: i64) -> anyhow::Result<anyhow::Resu
         println!(
             "  ready in {:.1?}, idle RSS {:.1} MiB",
             startup.ready,
-            mib(startup.idle_rss)
+            report::mib(startup.idle_rss)
         );
     }
     Ok(startup)
@@ -268,124 +295,4 @@ async fn measure_rebuild(db: &Fresh, events: i64) -> anyhow::Result<anyhow::Resu
         println!("  rebuild: {rate:.0} events/s");
     }
     Ok(rebuild)
-}
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / (1024.0 * 1024.0)
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
-
-fn summary(outcome: &Outcome) -> String {
-    let mut text = format!(
-        "{:.0} webhooks/s, p50 {:.2} ms, p99 {:.2} ms ({} answered 200",
-        outcome.per_second(),
-        ms(outcome.percentile(0.5)),
-        ms(outcome.percentile(0.99)),
-        outcome.ok
-    );
-    if outcome.failed > 0 {
-        let first = outcome.first_failure.as_deref().unwrap_or("");
-        text.push_str(&format!(", {} failed; first: {first}", outcome.failed));
-    }
-    text.push(')');
-    text
-}
-
-/// The target at 32 connections: a ratio to the baseline, and p99.
-fn target(store: &str) -> (f64, Option<Duration>) {
-    match store {
-        "SQLite" => (0.35, Some(Duration::from_millis(20))),
-        _ => (0.25, None),
-    }
-}
-
-fn print_ingest(args: &Args, rows: &[IngestRow]) {
-    if rows.is_empty() {
-        return;
-    }
-    println!(
-        "\nIngest: {} s per measurement; load average at the end: {}\n",
-        args.seconds,
-        load_average()
-    );
-    println!(
-        "| store | connections | service: webhooks/s | p50 | p99 | baseline (no store): webhooks/s \
-         | p50 | p99 | ratio | target | met? |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    for row in rows {
-        let (service, baseline) = (&row.service, &row.baseline);
-        let ratio = service.per_second() / baseline.per_second();
-        let (target, met) = if service.connections == 32 {
-            let (min, p99) = target(row.store);
-            let met = ratio >= min
-                && p99.is_none_or(|p99| service.percentile(0.99) <= p99)
-                && service.failed == 0;
-            let p99 = p99.map_or(String::new(), |p99| {
-                format!(", p99 ≤ {} ms", p99.as_millis())
-            });
-            let met = if met { "yes" } else { "**no**" };
-            (format!("≥ {min}×{p99}"), met)
-        } else {
-            ("".to_owned(), "")
-        };
-        let failed = if service.failed > 0 {
-            format!(" ({} failed)", service.failed)
-        } else {
-            String::new()
-        };
-        println!(
-            "| {} | {} | {:.0}{failed} | {:.2} ms | {:.2} ms | {:.0} | {:.2} ms | {:.2} ms | {ratio:.2}× | {target} | {met} |",
-            row.store,
-            service.connections,
-            service.per_second(),
-            ms(service.percentile(0.5)),
-            ms(service.percentile(0.99)),
-            baseline.per_second(),
-            ms(baseline.percentile(0.5)),
-            ms(baseline.percentile(0.99)),
-        );
-    }
-}
-
-fn print_startup(rows: &[StartupRow]) {
-    if rows.is_empty() {
-        return;
-    }
-    println!("\nStart-up, idle memory and rebuild\n");
-    println!(
-        "| store | log | start → ready (≤ 200 ms) | idle RSS (≤ 30 MiB) | rebuild (≥ 100,000 events/s) |"
-    );
-    println!("|---|---|---|---|---|");
-    for row in rows {
-        let (ready, rss) = match &row.startup {
-            Ok(startup) => (
-                format!("{:.0} ms", ms(startup.ready)),
-                format!("{:.1} MiB", mib(startup.idle_rss)),
-            ),
-            Err(err) => (format!("failed: {err:#}"), String::new()),
-        };
-        let rebuild = match &row.rebuild {
-            Ok(rate) => format!("{rate:.0} events/s ({} events)", row.rebuild_events),
-            Err(err) => format!("failed: {err:#}"),
-        };
-        println!(
-            "| {} | {} events | {ready} | {rss} | {rebuild} |",
-            row.store, row.events
-        );
-    }
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(|_| "unknown".to_owned())
 }

@@ -1,8 +1,13 @@
-//! The baseline: a server that does what the service does with a webhook up to storing it (read
-//! the body, check the token, parse the lenient JSON, validate the kind's payload, normalize the
-//! phones, derive the dedupe key) and answers as the service does, but stores nothing. It runs
-//! in a process of its own, this benchmark's binary started with `--baseline-server`, so it
-//! competes for the two cores exactly as the service does.
+//! The baselines, two routes of one server that store nothing:
+//!
+//! - **parse-only**, `/webhooks/mobiniti/{kind}`: what the service does with a webhook up to
+//!   storing it (read the body, check the token, parse the lenient JSON, validate the kind's
+//!   payload, normalize the phones, derive the dedupe key), answered as the service answers;
+//! - **no-store handler**, `/nothing/webhooks/mobiniti/{kind}`: an axum handler that reads the
+//!   body, checks the token and answers a receipt, the ceiling of any webhook receiver here.
+//!
+//! It runs in a process of its own, this benchmark's binary started with `--baseline-server`, so
+//! it competes for the two cores exactly as the service does.
 
 use std::process::Stdio;
 use std::sync::Arc;
@@ -39,6 +44,9 @@ struct Token {
     token: Option<String>,
 }
 
+/// The path under which the no-store handler answers the service's webhook routes.
+pub const NO_STORE: &str = "/nothing";
+
 /// Serves the baseline on 127.0.0.1:0 until killed; prints its address first.
 pub async fn serve(token: &str) -> anyhow::Result<()> {
     // The service's defaults, as `serve` would read them.
@@ -51,6 +59,10 @@ pub async fn serve(token: &str) -> anyhow::Result<()> {
     };
     let app = axum::Router::new()
         .route("/webhooks/mobiniti/{kind}", post(receive))
+        .route(
+            &format!("{NO_STORE}/webhooks/mobiniti/{{kind}}"),
+            post(store_nothing),
+        )
         .with_state(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -89,6 +101,24 @@ async fn receive(
     };
     let dedupe_key = dedupe::key(kind, &json, data.natural_key().as_deref());
     std::hint::black_box((dedupe_key, body.to_vec(), json, data));
+    let position = state.positions.fetch_add(1, Ordering::Relaxed) + 1;
+    let receipt = json!({
+        "event_id": uuid::Uuid::now_v7(),
+        "position": position,
+        "duplicate": false,
+    });
+    (StatusCode::OK, Json(receipt))
+}
+
+async fn store_nothing(
+    State(state): State<Baseline>,
+    Query(query): Query<Token>,
+    body: Bytes,
+) -> (StatusCode, Json<Value>) {
+    if query.token.as_deref() != Some(&*state.token) {
+        return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "token" })));
+    }
+    std::hint::black_box(body);
     let position = state.positions.fetch_add(1, Ordering::Relaxed) + 1;
     let receipt = json!({
         "event_id": uuid::Uuid::now_v7(),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::traffic;
+use crate::traffic::{self, Traffic};
 
 /// What one run at one level did.
 #[derive(Debug, Clone)]
@@ -15,6 +15,8 @@ pub struct Outcome {
     pub connections: usize,
     /// Requests answered 200.
     pub ok: u64,
+    /// Of those, the recipients of delivery reports new to the log (see `traffic::Request`).
+    pub recipients: u64,
     /// Requests answered otherwise, or not at all.
     pub failed: u64,
     /// The first failure, for the report.
@@ -29,6 +31,10 @@ impl Outcome {
         self.ok as f64 / self.elapsed.as_secs_f64()
     }
 
+    pub fn recipients_per_second(&self) -> f64 {
+        self.recipients as f64 / self.elapsed.as_secs_f64()
+    }
+
     pub fn percentile(&self, p: f64) -> Duration {
         if self.latencies.is_empty() {
             return Duration::ZERO;
@@ -38,15 +44,26 @@ impl Outcome {
     }
 }
 
-/// Posts to `base` from `connections` connections for `duration`, numbering requests from the
-/// shared `next`.
+/// The requests of one run.
+#[derive(Debug, Clone)]
+pub struct Load {
+    pub traffic: Traffic,
+    pub connections: usize,
+    pub duration: Duration,
+}
+
+/// Posts `load` to `base`, numbering requests from the shared `next`.
 pub async fn drive(
     base: &str,
     token: &str,
-    connections: usize,
-    duration: Duration,
+    load: &Load,
     next: &Arc<AtomicU64>,
 ) -> anyhow::Result<Outcome> {
+    let Load {
+        traffic,
+        connections,
+        duration,
+    } = *load;
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::with_capacity(connections);
@@ -61,12 +78,13 @@ pub async fn drive(
             .context("building an HTTP client")?;
         let (base, token, next) = (base.to_owned(), token.to_owned(), next.clone());
         tasks.push(tokio::spawn(async move {
-            connection(client, base, token, deadline, next).await
+            connection(client, base, token, traffic, deadline, next).await
         }));
     }
     let mut outcome = Outcome {
         connections,
         ok: 0,
+        recipients: 0,
         failed: 0,
         first_failure: None,
         elapsed: Duration::ZERO,
@@ -75,6 +93,7 @@ pub async fn drive(
     for task in tasks {
         let one = task.await.context("a load connection panicked")?;
         outcome.ok += one.ok;
+        outcome.recipients += one.recipients;
         outcome.failed += one.failed;
         outcome.first_failure = outcome.first_failure.or(one.first_failure);
         outcome.latencies.extend(one.latencies);
@@ -88,19 +107,21 @@ async fn connection(
     client: reqwest::Client,
     base: String,
     token: String,
+    traffic: Traffic,
     deadline: Instant,
     next: Arc<AtomicU64>,
 ) -> Outcome {
     let mut outcome = Outcome {
         connections: 1,
         ok: 0,
+        recipients: 0,
         failed: 0,
         first_failure: None,
         elapsed: Duration::ZERO,
         latencies: Vec::new(),
     };
     while Instant::now() < deadline {
-        let request = traffic::request(next.fetch_add(1, Ordering::Relaxed));
+        let request = traffic::request(traffic, next.fetch_add(1, Ordering::Relaxed));
         let url = format!("{base}/webhooks/mobiniti/{}?token={token}", request.kind);
         let sent = Instant::now();
         let answer = client
@@ -124,6 +145,7 @@ async fn connection(
         match failure {
             None => {
                 outcome.ok += 1;
+                outcome.recipients += request.recipients;
                 outcome.latencies.push(sent.elapsed());
             }
             Some(failure) => {

@@ -1,42 +1,87 @@
-//! Realistic Mobiniti traffic, request `n` by request `n`: the same `n` always gives the same
-//! request, so the service and the baseline receive the same stream.
+//! Mobiniti traffic, request `n` by request `n`: the same `n` always gives the same request, so
+//! the service and the baseline receive the same stream. Two streams:
 //!
-//! The mix, per 100 requests: 40 inbound messages, 20 delivery reports (1 to 500 recipients:
-//! most carry a few, some a campaign's worth), 15 contact status changes, 10 unsubscribes,
-//! 10 bounces, 5 rejections; and 1 in 20 is a redelivery of a request sent a little earlier.
+//! - [`Traffic::Inbound`]: distinct inbound messages, each new to the log, from 10,000 contacts;
+//!   the simplest durable write, and the form of the check anyone can repeat with wrk.
+//! - [`Traffic::Mix`], realistic, per 100 requests: 40 inbound messages, 20 delivery reports (1
+//!   to 500 recipients: most carry a few, some a campaign's worth), 15 contact status changes, 10
+//!   unsubscribes, 10 bounces, 5 rejections; and 1 in 20 is a redelivery of a request sent a
+//!   little earlier.
 
 use serde_json::{Value, json};
 
 /// Contacts the traffic is about.
 const CONTACTS: u64 = 10_000;
 
+/// Which stream a measurement sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Traffic {
+    Inbound,
+    Mix,
+}
+
+impl Traffic {
+    pub fn name(self) -> &'static str {
+        match self {
+            Traffic::Inbound => "distinct inbound messages",
+            Traffic::Mix => "realistic mix",
+        }
+    }
+}
+
 /// One webhook delivery.
 #[derive(Debug)]
 pub struct Request {
     pub kind: &'static str,
     pub body: String,
+    /// The recipients of a delivery report sent for the first time: the message and status
+    /// rows it writes. Zero for any other request.
+    pub recipients: u64,
 }
 
-/// Request `n` of the stream.
-pub fn request(n: u64) -> Request {
+/// Request `n` of `traffic`.
+pub fn request(traffic: Traffic, n: u64) -> Request {
+    match traffic {
+        Traffic::Inbound => {
+            let contact = mix(n) % CONTACTS;
+            Request {
+                kind: "inbound-message",
+                body: inbound_text(n, contact, format!("Reply {n}: see you on Saturday?")),
+                recipients: 0,
+            }
+        }
+        Traffic::Mix => mixed(n),
+    }
+}
+
+fn mixed(n: u64) -> Request {
     let hash = mix(n);
     // A redelivery: Mobiniti sends request `n - 1 - k` again, byte for byte.
     if hash.is_multiple_of(20) && n > 64 {
-        return request(n - 1 - (hash >> 8) % 64);
+        let again = mixed(n - 1 - (hash >> 8) % 64);
+        return Request {
+            recipients: 0,
+            ..again
+        };
     }
     let roll = (hash >> 16) % 100;
     let contact = (hash >> 24) % CONTACTS;
-    let (kind, body) = match roll {
-        0..40 => ("inbound-message", inbound(n, contact)),
-        40..60 => ("delivery-report", delivery_report(n, hash)),
-        60..75 => ("contact-status", contact_status(n, contact)),
-        75..85 => ("unsubscribe", unsubscribe(n, contact)),
-        85..95 => ("bounce", bounce(n, contact)),
-        _ => ("rejection", rejection(n)),
+    let (kind, body, recipients) = match roll {
+        0..40 => ("inbound-message", inbound(n, contact), 0),
+        40..60 => {
+            let recipients = recipients(hash);
+            let report = delivery_report(n, hash, recipients);
+            ("delivery-report", report, recipients)
+        }
+        60..75 => ("contact-status", contact_status(n, contact), 0),
+        75..85 => ("unsubscribe", unsubscribe(n, contact), 0),
+        85..95 => ("bounce", bounce(n, contact), 0),
+        _ => ("rejection", rejection(n), 0),
     };
     Request {
         kind,
         body: body.to_string(),
+        recipients,
     }
 }
 
@@ -87,6 +132,14 @@ fn inbound(n: u64, contact: u64) -> Value {
         2 => "JOIN".to_owned(),
         _ => format!("Reply {n}: is the offer still on for Saturday?"),
     };
+    inbound_with(n, contact, text)
+}
+
+fn inbound_text(n: u64, contact: u64, text: String) -> String {
+    inbound_with(n, contact, text).to_string()
+}
+
+fn inbound_with(n: u64, contact: u64, text: String) -> Value {
     with(
         contact_fields(n, contact),
         json!({
@@ -125,13 +178,17 @@ fn rejection(n: u64) -> Value {
     })
 }
 
-/// A report of `recipients` messages in one to three status groups.
-fn delivery_report(n: u64, hash: u64) -> Value {
-    let recipients = match (hash >> 32) % 100 {
+/// How many recipients the report of `hash` has.
+fn recipients(hash: u64) -> u64 {
+    match (hash >> 32) % 100 {
         0..70 => 1 + (hash >> 40) % 10,
         70..95 => 11 + (hash >> 40) % 90,
         _ => 101 + (hash >> 40) % 400,
-    };
+    }
+}
+
+/// A report of `recipients` messages in one to three status groups.
+fn delivery_report(n: u64, hash: u64, recipients: u64) -> Value {
     // Distinct contacts: 7,919 is prime to 10,000.
     let first = (hash >> 8) % CONTACTS;
     let contacts: Vec<u64> = (0..recipients)

@@ -11,7 +11,7 @@
 //!   as events arrived.
 //! - A phone number's normalization normalizes to itself: one number lands on one contact.
 //! - A dedupe key depends only on the kind and the content delivered, never on when or at random.
-//! - U+0000 never reaches a stored payload or a projection; the raw body keeps it.
+//! - U+0000 never reaches a projection or the payload the API answers; the raw body keeps it.
 //! - A body that cannot become an event is given back whole, so that the quarantine keeps it.
 
 pub mod category;

@@ -21,10 +21,9 @@ pub struct Model {
     pub contact_id: Option<String>,
     /// E.164 phone of the contact the event is about, where the payload names one.
     pub phone: Option<String>,
-    /// The body exactly as received, byte for byte.
+    /// The body exactly as received, byte for byte: the delivery is kept once, as this. The API
+    /// reads its payload from it, leniently and with U+0000 replaced.
     pub raw_body: Vec<u8>,
-    /// The body as parsed (lenient JSON), unknown fields included.
-    pub payload: Json,
     /// How many times this delivery was received (1 + redeliveries).
     pub deliveries: i32,
     pub last_seen_at: DateTimeUtc,

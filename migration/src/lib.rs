@@ -9,6 +9,7 @@ mod m20261127_000004_add_log_version;
 mod m20261127_000005_index_changes_by_position;
 mod m20261207_000006_add_contact_field_times;
 mod m20261207_000007_create_persisted_queries;
+mod m20261207_000008_drop_stored_payload;
 mod support;
 
 #[derive(Debug)]
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_index_changes_by_position::Migration),
             Box::new(m20261207_000006_add_contact_field_times::Migration),
             Box::new(m20261207_000007_create_persisted_queries::Migration),
+            Box::new(m20261207_000008_drop_stored_payload::Migration),
         ]
     }
 }

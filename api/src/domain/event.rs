@@ -21,10 +21,9 @@ pub struct NewEvent {
     pub kind: WebhookKind,
     pub dedupe_key: String,
     pub received_at: DateTime<Utc>,
-    /// The body as delivered, byte for byte (U+0000 included).
+    /// The body as delivered, byte for byte (U+0000 included): what the store keeps.
     pub raw_body: Vec<u8>,
-    /// The body as JSON, with U+0000 replaced ([`payload::nul`]).
-    pub payload: Value,
+    /// What the body says, read with U+0000 replaced ([`payload::nul`]).
     pub data: EventData,
 }
 
@@ -54,15 +53,13 @@ pub fn from_body(
     }
 }
 
-/// A body read by this version: its kind, its JSON as delivered and with U+0000 replaced, and
-/// what it says.
+/// A body read by this version: its kind, its JSON as delivered, and what it says (read with
+/// U+0000 replaced).
 #[derive(Debug)]
 pub struct Read {
     pub kind: WebhookKind,
     /// The JSON as delivered: the dedupe key is derived from it.
     json: Value,
-    /// The JSON with U+0000 replaced, where it had any: what is stored and parsed.
-    kept: Option<Value>,
     pub data: EventData,
 }
 
@@ -78,7 +75,6 @@ impl Read {
             dedupe_key,
             received_at,
             raw_body: raw,
-            payload: self.kept.unwrap_or(self.json),
             data: self.data,
         }
     }
@@ -109,12 +105,7 @@ fn read(kind: WebhookKind, raw: &[u8], normalizer: &Normalizer) -> Result<Read, 
     let json = payload::read_json(raw)?;
     let kept = payload::nul::replaced(&json);
     let data = payload::parse(kind, kept.as_ref().unwrap_or(&json), normalizer)?;
-    Ok(Read {
-        kind,
-        json,
-        kept,
-        data,
-    })
+    Ok(Read { kind, json, data })
 }
 
 #[cfg(test)]
@@ -167,11 +158,14 @@ mod tests {
     }
 
     #[test]
-    fn nul_is_replaced_in_the_payload_and_kept_in_the_raw_body() {
+    fn nul_is_replaced_in_what_is_read_and_kept_in_the_raw_body() {
         let raw = br#"{"code": "1", "message": "a\u0000b", "description": ""}"#;
         let event = read(WebhookKind::Rejection, raw).expect("a valid rejection");
         assert_eq!(event.raw_body, raw);
-        assert_eq!(event.payload["message"], "a\u{FFFD}b");
+        let EventData::Rejection(rejection) = &event.data else {
+            panic!("a rejection: {:?}", event.data);
+        };
+        assert_eq!(rejection.message, "a\u{FFFD}b");
         assert!(event.dedupe_key.starts_with("rejection:"));
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! The JSON is read leniently because Mobiniti's own examples carry a trailing comma before `}`.
 //! Each kind's module checks the fields it needs and their types; unknown fields are ignored
-//! here and kept in the stored payload. The same functions run at ingest and on `rebuild`, so a
+//! here and kept in the raw body. The same functions run at ingest and on `rebuild`, so a
 //! projection rebuilt from the log equals the one built as events arrived.
 
 mod bounce;

@@ -260,7 +260,6 @@ async fn insert_events(txn: &DatabaseTransaction, fresh: Vec<Fresh<'_>>) -> Resu
             contact_id: Set(contact.map(|c| c.id.clone())),
             phone: Set(contact.map(|c| c.phone.clone())),
             raw_body: Set(event.raw_body.clone()),
-            payload: Set(event.payload.clone()),
             deliveries: Set(row.deliveries),
             last_seen_at: Set(row.last_seen_at),
         }
@@ -307,7 +306,6 @@ pub(crate) mod tests {
             dedupe_key: dedupe::key(kind, &json, data.natural_key().as_deref()),
             received_at: Utc::now(),
             raw_body: json.to_string().into_bytes(),
-            payload: json,
             data,
         }
     }

@@ -1,5 +1,5 @@
-//! U+0000 in a payload: valid JSON, and kept in the raw body, but never in the stored payload
-//! or the projections.
+//! U+0000 in a payload: valid JSON, and kept in the raw body, but never in what is read from it:
+//! the projections, and the payload the API answers.
 //!
 //! PostgreSQL refuses U+0000 in `text` and `jsonb` values, while SQLite takes it, so the same
 //! delivery would be refused by one store and kept by the other. Every string and object key
@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-/// What U+0000 becomes in the stored payload and the projections.
+/// What U+0000 becomes in the projections and the payload the API answers.
 pub const REPLACEMENT: char = '\u{FFFD}';
 
 /// `json` with U+0000 replaced in every string and key, or `None` when it has none (the

@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, Utc};
 use entity::{contacts, delivery_statuses, events, messages};
-use sea_orm::prelude::Json;
 use sea_orm::{
     ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -22,8 +21,8 @@ pub enum EventColumns {
     WithoutPayload,
 }
 
-/// An event as a stream reads it when its payload is asked for: all but the stored `payload`,
-/// which the API answers from the raw body (that alone keeps the order of the keys).
+/// An event as a stream reads it when its payload is asked for: every column, the raw body (from
+/// which the API answers the payload) included.
 #[derive(Debug, FromQueryResult)]
 struct StreamedEvent {
     #[sea_orm(nested)]
@@ -68,7 +67,6 @@ impl From<StreamedEvent> for events::Model {
             contact_id: header.contact_id,
             phone: header.phone,
             raw_body,
-            payload: Json::Null,
             deliveries: header.deliveries,
             last_seen_at: header.last_seen_at,
         }

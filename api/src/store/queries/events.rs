@@ -2,11 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::events;
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, DbBackend, EntityTrait, Iterable, PaginatorTrait, QueryFilter,
-    QuerySelect, Select,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{in_range, latest_per};
@@ -75,29 +71,13 @@ fn ordering(order: EventOrder) -> Ordering<events::Entity> {
 }
 
 impl Store {
-    /// Events as the API reads them: every column but the stored `payload`, which holds JSON
-    /// `null`. The API answers `payload` from `raw_body`, which alone keeps the order of the
-    /// keys; decoding the stored column as well would cost about as much again.
-    fn events_without_stored_payload(&self) -> Select<events::Entity> {
-        let null = match self.db.get_database_backend() {
-            DbBackend::Postgres => "'null'::jsonb",
-            _ => "'null'",
-        };
-        events::Entity::find()
-            .select_only()
-            .columns(events::Column::iter().filter(|c| !matches!(c, events::Column::Payload)))
-            .column_as(Expr::cust(null), "payload")
-    }
-
     pub async fn events(
         &self,
         filter: &EventFilter,
         order: EventOrder,
         page: &PageRequest,
     ) -> Result<Page<events::Model>, ReadError> {
-        let query = self
-            .events_without_stored_payload()
-            .filter(filter.condition());
+        let query = events::Entity::find().filter(filter.condition());
         page::fetch(&self.db, query, &ordering(order), page).await
     }
 
@@ -113,8 +93,7 @@ impl Store {
     }
 
     pub async fn events_by_ids(&self, ids: &[Uuid]) -> Result<Vec<events::Model>, ReadError> {
-        Ok(self
-            .events_without_stored_payload()
+        Ok(events::Entity::find()
             .filter(events::Column::Id.is_in(ids.iter().copied()))
             .all(&self.db)
             .await?)

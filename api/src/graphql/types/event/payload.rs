@@ -1,17 +1,14 @@
 //! `Event.payload`: the JSON as received, its keys in the order they came.
 //!
-//! The stored `payload` column cannot say what that order was: PostgreSQL's `jsonb` orders an
-//! object's keys its own way, and `serde_json` (built without `preserve_order`) sorts them on
-//! either store. The raw body, kept byte for byte, still has it. It is read here into
-//! async-graphql's own value, whose objects keep their order, the way ingest reads it (leniently,
-//! as `domain::payload::read_json` does: Mobiniti's examples end objects with a trailing
-//! comma) and with U+0000 replaced as in the stored payload (`domain::payload::nul`), so the
-//! content is the stored payload's on both stores and only the order differs.
+//! The body is kept byte for byte, and is the only copy of the delivery the store keeps: it alone
+//! has the order of the keys (PostgreSQL's `jsonb` and `serde_json`, built without
+//! `preserve_order`, would both lose it). It is read here into async-graphql's own value, whose
+//! objects keep their order, the way ingest reads it (leniently, as `domain::payload::read_json`
+//! does: Mobiniti's examples end objects with a trailing comma) and with U+0000 replaced as
+//! ingest replaces it before parsing (`domain::payload::nul`).
 //!
-//! Reading the body costs about what decoding the stored column does, less than the copy and
-//! conversion of the decoded column that the field made before, and it is done only when
-//! `payload` is selected. A row read without its body (none of the API's reads does that when
-//! `payload` is asked for) falls back to the stored payload.
+//! It is read only when `payload` is selected. A row read without its body (none of the API's
+//! reads does that when `payload` is asked for) answers `null`.
 
 use std::borrow::Cow;
 
@@ -47,10 +44,7 @@ impl OutputType for Payload<'_> {
 
 /// The event's payload as received.
 fn as_received(event: &events::Model) -> Value {
-    if let Some(payload) = read(&event.raw_body) {
-        return payload;
-    }
-    Value::from_json(event.payload.clone()).unwrap_or(Value::Null)
+    read(&event.raw_body).unwrap_or(Value::Null)
 }
 
 /// The body as JSON with its keys in their order, U+0000 replaced; `None` for an empty or
@@ -78,7 +72,7 @@ fn has_nul(value: &Value) -> bool {
     }
 }
 
-/// As `nul::replaced` does to the stored payload: where two keys become one, the later value
+/// As `nul::replaced` does at ingest: where two keys become one, the later value
 /// is kept, as in any JSON object with a repeated key.
 fn replace_nul(value: Value) -> Value {
     match value {
@@ -119,7 +113,7 @@ mod tests {
     }
 
     #[test]
-    fn nul_is_replaced_as_in_the_stored_payload() {
+    fn nul_is_replaced_as_ingest_replaces_it() {
         let raw = br#"{"b\u0000": "x\u0000y", "a": ["\u0000"]}"#;
         let read = read(raw).expect("a payload");
         let stored = serde_json::from_slice::<serde_json::Value>(raw).expect("JSON");

@@ -9,7 +9,6 @@
 
 use chrono::{DateTime, Utc};
 use entity::events;
-use sea_orm::prelude::Json;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -37,7 +36,7 @@ struct Row(
     String,
 );
 
-/// Up to `limit` events after `after`, without payloads (JSON `null`) or raw bodies; `None` if
+/// Up to `limit` events after `after`, without their raw bodies (so without payloads); `None` if
 /// a value is not in the form the service writes.
 pub(super) async fn events_after(
     db: &DatabaseConnection,
@@ -94,7 +93,6 @@ fn model(row: Row) -> Option<events::Model> {
         contact_id,
         phone,
         raw_body: Vec::new(),
-        payload: Json::Null,
         deliveries,
         last_seen_at: time(&last_seen_at)?,
     })

@@ -3,10 +3,14 @@
 //!
 //! Runs in one transaction under the append lock: readers see the old projections until the new
 //! ones commit, and webhooks arriving meanwhile wait for it (or are answered 503 and retried).
+//!
+//! The log is read on a connection of the read pool while the transaction writes: the lock keeps
+//! every append out until the commit, so that connection sees exactly the log the transaction
+//! does, and the next page is read and parsed while the one before is written.
 
 use entity::events;
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
 };
 use tokio::task::JoinHandle;
@@ -45,8 +49,7 @@ impl Store {
         let indexes = indexes::drop_secondary(&txn).await?;
         let mut done = 0;
         let mut counts = projections::totals::Counts::default();
-        // Each page is parsed on another thread while the page before it is written.
-        let mut parsing = parse_page(read_page(&txn, 0).await?, normalizer);
+        let mut parsing = next_page(&self.db, 0, normalizer);
         loop {
             let parsed = parsing.await.map_err(|err| {
                 StoreError::Unavailable(DbErr::Custom(format!("parsing a page failed: {err}")))
@@ -54,7 +57,7 @@ impl Store {
             let Some(((after, ..), _)) = parsed.last() else {
                 break;
             };
-            parsing = parse_page(read_page(&txn, *after).await?, normalizer);
+            parsing = next_page(&self.db, *after, normalizer);
             let mut changes = projections::Changes::default();
             for ((position, id, _, received_at, _), data) in &parsed {
                 changes.add(*position, *id, *received_at, data);
@@ -72,29 +75,39 @@ impl Store {
 
 type Parsed = Vec<(EventRow, EventData)>;
 
-/// Parses `page` on a blocking thread; the first event that no longer parses fails it.
-fn parse_page(
-    page: Vec<EventRow>,
+/// Reads the page after `after` on `db` and parses it, beside whatever the caller does meanwhile.
+fn next_page(
+    db: &DatabaseConnection,
+    after: i64,
     normalizer: &Normalizer,
 ) -> JoinHandle<Result<Parsed, StoreError>> {
-    let normalizer = normalizer.clone();
-    tokio::task::spawn_blocking(move || {
-        page.into_iter()
-            .map(|row| {
-                let (position, _, kind, _, raw) = &row;
-                let read = event::reread(kind, raw, &normalizer).map_err(|err| {
-                    StoreError::Unreadable {
-                        position: *position,
-                        message: err.to_string(),
-                    }
-                })?;
-                Ok((row, read.data))
-            })
-            .collect()
+    let (db, normalizer) = (db.clone(), normalizer.clone());
+    tokio::spawn(async move {
+        let page = read_page(&db, after).await?;
+        tokio::task::spawn_blocking(move || parse_page(page, &normalizer))
+            .await
+            .map_err(|err| {
+                StoreError::Unavailable(DbErr::Custom(format!("parsing a page failed: {err}")))
+            })?
     })
 }
 
-async fn read_page(txn: &DatabaseTransaction, after: i64) -> Result<Vec<EventRow>, DbErr> {
+/// Parses `page`; the first event that no longer parses fails it.
+fn parse_page(page: Vec<EventRow>, normalizer: &Normalizer) -> Result<Parsed, StoreError> {
+    page.into_iter()
+        .map(|row| {
+            let (position, _, kind, _, raw) = &row;
+            let read =
+                event::reread(kind, raw, normalizer).map_err(|err| StoreError::Unreadable {
+                    position: *position,
+                    message: err.to_string(),
+                })?;
+            Ok((row, read.data))
+        })
+        .collect()
+}
+
+async fn read_page(db: &DatabaseConnection, after: i64) -> Result<Vec<EventRow>, DbErr> {
     events::Entity::find()
         .select_only()
         .columns([
@@ -108,6 +121,6 @@ async fn read_page(txn: &DatabaseTransaction, after: i64) -> Result<Vec<EventRow
         .order_by_asc(events::Column::Position)
         .limit(PAGE)
         .into_tuple()
-        .all(txn)
+        .all(db)
         .await
 }

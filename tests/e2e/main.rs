@@ -53,5 +53,6 @@ mod stalls;
 mod stats;
 mod subscriptions;
 mod unauthenticated_cost;
+mod upgrade;
 mod webhooks;
 mod ws_protocol;

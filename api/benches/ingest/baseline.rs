@@ -39,6 +39,19 @@ struct Baseline {
     positions: Arc<AtomicI64>,
 }
 
+impl Baseline {
+    /// A 200 with the next position, as the service answers a delivery new to the log.
+    fn receipt(&self) -> (StatusCode, Json<Value>) {
+        let position = self.positions.fetch_add(1, Ordering::Relaxed) + 1;
+        let receipt = json!({
+            "event_id": uuid::Uuid::now_v7(),
+            "position": position,
+            "duplicate": false,
+        });
+        (StatusCode::OK, Json(receipt))
+    }
+}
+
 #[derive(Deserialize)]
 struct Token {
     token: Option<String>,
@@ -101,13 +114,7 @@ async fn receive(
     };
     let dedupe_key = dedupe::key(kind, &json, data.natural_key().as_deref());
     std::hint::black_box((dedupe_key, body.to_vec(), json, data));
-    let position = state.positions.fetch_add(1, Ordering::Relaxed) + 1;
-    let receipt = json!({
-        "event_id": uuid::Uuid::now_v7(),
-        "position": position,
-        "duplicate": false,
-    });
-    (StatusCode::OK, Json(receipt))
+    state.receipt()
 }
 
 async fn store_nothing(
@@ -119,13 +126,7 @@ async fn store_nothing(
         return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "token" })));
     }
     std::hint::black_box(body);
-    let position = state.positions.fetch_add(1, Ordering::Relaxed) + 1;
-    let receipt = json!({
-        "event_id": uuid::Uuid::now_v7(),
-        "position": position,
-        "duplicate": false,
-    });
-    (StatusCode::OK, Json(receipt))
+    state.receipt()
 }
 
 /// The baseline server, running as a child process.

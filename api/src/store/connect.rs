@@ -26,15 +26,6 @@ const SQLITE_OPEN_RETRY: Duration = Duration::from_millis(20);
 /// only when it is full of one transaction's dirty pages.
 const WRITER_CACHE_KIB: u32 = 8 * 1024;
 
-/// Prepared statements the appending connection keeps. A batch's multi-row statements differ by
-/// their row count, so the statements of one table alone come in as many shapes as there are
-/// batch sizes; sqlx's default of 100 per connection let them evict each other, and each batch
-/// was prepared again.
-const WRITER_STATEMENTS: usize = 1_024;
-
-/// Prepared statements every other connection keeps: sqlx's default.
-const STATEMENTS: usize = 100;
-
 /// How much of a SQLite file reads may map.
 const MMAP_BYTES: u64 = 1 << 30;
 
@@ -194,7 +185,6 @@ impl Store {
             options,
             options.max_connections,
             None,
-            STATEMENTS,
             options.read_statement_timeout,
         ))
         .await?;
@@ -209,7 +199,6 @@ impl Store {
                 options,
                 1,
                 Some(WRITER_CACHE_KIB),
-                WRITER_STATEMENTS,
                 Duration::ZERO,
             ))
             .await?
@@ -218,15 +207,13 @@ impl Store {
                 options,
                 POSTGRES_WRITER_CONNECTIONS,
                 None,
-                WRITER_STATEMENTS,
                 Duration::ZERO,
             ))
             .await?
         };
         // Not counted in `statements`, which measures the work of requests.
         let checkpointer = if sqlite {
-            let options = connect_options(options, 1, None, STATEMENTS, Duration::ZERO);
-            Some(open(options).await?)
+            Some(open(connect_options(options, 1, None, Duration::ZERO)).await?)
         } else {
             None
         };
@@ -254,7 +241,6 @@ fn connect_options(
     options: &StoreOptions,
     max_connections: u32,
     cache_kib: Option<u32>,
-    statements: usize,
     statement_timeout: Duration,
 ) -> ConnectOptions {
     let timeout = options.timeout;
@@ -269,7 +255,6 @@ fn connect_options(
         // webhook is answered 200.
         .map_sqlx_sqlite_opts(move |sqlite| {
             let sqlite = sqlite
-                .statement_cache_capacity(statements)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(timeout)
@@ -291,7 +276,7 @@ fn connect_options(
             }
         })
         .map_sqlx_postgres_opts(move |postgres| {
-            postgres.statement_cache_capacity(statements).options([
+            postgres.options([
                 // A webhook waiting on the append lock longer than this is answered 503 and
                 // retried by its sender, rather than held open.
                 ("lock_timeout", milliseconds(timeout)),
